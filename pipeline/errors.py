@@ -1,0 +1,27 @@
+"""Errors raised by the pipeline package (storage, publishing, orchestration)."""
+
+from __future__ import annotations
+
+
+class PipelineError(Exception):
+    """Base of every error the pipeline raises on purpose."""
+
+
+class StorageError(PipelineError):
+    """Object storage failed; the message names the bucket/folder and the key."""
+
+
+class StorageUnreachable(StorageError):
+    """The endpoint cannot be reached, the bucket is missing, or credentials are refused."""
+
+
+class UploadFailed(StorageError):
+    """An object could not be uploaded within the retry budget."""
+
+
+class ObjectConflict(StorageError):
+    """An immutable key already holds different bytes, or a conditional write lost a race."""
+
+
+class PublishLocked(StorageError):
+    """Another publish holds the lock on this storage."""
