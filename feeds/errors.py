@@ -24,3 +24,7 @@ class FeedUnreadable(FeedError):
 
 class GuardRefused(FeedError):
     """The new feed would break what subscribers depend on (changed guid, reused URL...)."""
+
+
+class UrlInvalid(FeedError):
+    """A base URL or object key cannot make an absolute http(s) URL for the feed."""

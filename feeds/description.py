@@ -1,0 +1,118 @@
+"""Producer text (plain or Markdown) -> the HTML subset Apple Podcasts allows in descriptions.
+
+Apple's podcast RSS guide allows only ``<p>``, ``<ol>``, ``<ul>``, ``<li>`` and ``<a href>`` in
+``description`` (inside CDATA). We parse the text as CommonMark with raw HTML turned off and
+render our own small subset from the token stream, so nothing a producer types can become
+markup other than those tags: headings and code blocks become paragraphs, emphasis and images
+keep only their text, raw HTML is shown as text, links keep only http(s) targets.
+
+The result contains no ``]]>`` (every ``>`` is escaped), so it is always safe inside CDATA,
+and no character XML 1.0 forbids (those are removed, see :func:`xml_text`).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+# XML 1.0 (Char production) forbids C0 controls other than tab/LF/CR, lone surrogates and
+# U+FFFE/U+FFFF. lxml refuses them, so every text that goes into a feed loses them here:
+# one consistent rule for titles, descriptions and attributes (they carry no meaning).
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+# Characters that make Markdown do something; text without them takes the fast path.
+_MARKDOWN_SYNTAX = re.compile(r"[\\`*_\[\]<>#+\-=|!~&:]|^\s*\d+[.)]|^ {4}|\t", re.MULTILINE)
+_BLANK_LINES = re.compile(r"\n[ \t]*\n\s*")
+
+_SAFE_HREF = re.compile(r"^https?://[^\s]+$", re.IGNORECASE)
+
+_BLOCKS = {
+    "paragraph_open": "<p>",
+    "paragraph_close": "</p>",
+    "heading_open": "<p>",
+    "heading_close": "</p>",
+    "bullet_list_open": "<ul>",
+    "bullet_list_close": "</ul>",
+    "ordered_list_open": "<ol>",
+    "ordered_list_close": "</ol>",
+    "list_item_open": "<li>",
+    "list_item_close": "</li>",
+}
+
+
+def xml_text(text: str) -> str:
+    """Return ``text`` without the characters XML 1.0 cannot carry (C0 controls but tab,
+    LF, CR; surrogates; U+FFFE, U+FFFF), so every feed stays well-formed."""
+    return _XML_FORBIDDEN.sub("", text)
+
+
+def escape_html(text: str, *, quote: bool = False) -> str:
+    """Escape ``&``, ``<``, ``>`` (and ``"`` when ``quote``) for HTML text or attributes."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace('"', "&quot;") if quote else text
+
+
+@lru_cache(maxsize=1)
+def _parser() -> MarkdownIt:
+    # "commonmark" with html=False: raw HTML is text; linkify would need linkify-it-py.
+    return MarkdownIt("commonmark", {"html": False}).disable("image")
+
+
+def description_html(text: str) -> str:
+    """Render plain text or Markdown as Apple's safe HTML subset (p, ol, ul, li, a).
+
+    Args:
+        text: what the producer wrote; blank lines separate paragraphs.
+
+    Returns:
+        HTML using only ``p``, ``ol``, ``ul``, ``li`` and ``a href="http(s)://..."``; all other
+        text escaped; never contains ``]]>``; empty string for blank text.
+    """
+    text = xml_text(text).replace("\r\n", "\n").replace("\r", "\n").strip()
+    if not text:
+        return ""
+    if not _MARKDOWN_SYNTAX.search(text):
+        # Plain prose (most descriptions): same output as the Markdown path, ~50x cheaper.
+        return "".join(
+            f"<p>{para.strip()}</p>" for para in _BLANK_LINES.split(text) if para.strip()
+        )
+    return _render(_parser().parse(text))
+
+
+def _render(tokens: list[Token]) -> str:
+    out: list[str] = []
+    for token in tokens:
+        tag = _BLOCKS.get(token.type)
+        if tag is not None:
+            if token.hidden:  # paragraphs inside tight list items
+                continue
+            out.append(tag)
+        elif token.type == "inline":
+            out.append(_render_inline(token.children or []))
+        elif token.type in ("code_block", "fence", "html_block"):
+            out.append(f"<p>{escape_html(token.content.strip())}</p>")
+    return "".join(out)
+
+
+def _render_inline(tokens: list[Token]) -> str:
+    out: list[str] = []
+    open_links: list[bool] = []
+    for token in tokens:
+        if token.type in ("text", "code_inline", "html_inline"):
+            out.append(escape_html(token.content))
+        elif token.type in ("softbreak", "hardbreak"):
+            out.append("\n")
+        elif token.type == "link_open":
+            href = str(token.attrGet("href") or "")
+            safe = bool(_SAFE_HREF.match(href))
+            open_links.append(safe)
+            if safe:
+                out.append(f'<a href="{escape_html(href, quote=True)}">')
+        elif token.type == "link_close":
+            if open_links.pop():
+                out.append("</a>")
+        # em/strong/s open and close: keep their text only (not in Apple's subset).
+    return "".join(out)
