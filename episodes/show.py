@@ -1,0 +1,338 @@
+"""Read and write the show's settings, ``kotocast.toml``.
+
+The file is the producer's: readable, commented and editable by hand. kotocast reads it with
+:mod:`tomllib` and edits it with :mod:`tomlkit`, which keeps the producer's comments and order.
+Every problem is reported as ``kotocast.toml: <section.key>: <why>``.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import tomllib
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import tomlkit
+
+from .errors import ConfigInvalid, FieldInvalid, WorkspaceNotFound
+from .model import (
+    MEDIUMS,
+    SHOW_TYPES,
+    EncodingSettings,
+    LoudnessSettings,
+    Person,
+    Show,
+)
+from .text import DESCRIPTION_MAX_BYTES, canonical_language, clean_text, clean_title
+
+CONFIG_NAME = "kotocast.toml"
+
+_MISSING = object()
+
+
+def find_workspace(start: Path) -> Path:
+    """Return ``start`` if it holds ``kotocast.toml``.
+
+    Raises:
+        WorkspaceNotFound: it does not.
+    """
+    if not (start / CONFIG_NAME).is_file():
+        raise WorkspaceNotFound(
+            f"{start / CONFIG_NAME}: no show here; run 'kotocast init DIR' and cd into DIR"
+        )
+    return start
+
+
+class _Reader:
+    """Typed access to one parsed TOML table, naming ``file: section.key`` in errors."""
+
+    def __init__(self, path: Path, section: str, table: Any) -> None:
+        if not isinstance(table, Mapping):
+            raise ConfigInvalid(f"{path}: {section}: must be a table")
+        self.path = path
+        self.section = section
+        self.table = table
+
+    def name(self, key: str) -> str:
+        return f"{self.section}.{key}"
+
+    def fail(self, key: str, why: str) -> ConfigInvalid:
+        return ConfigInvalid(f"{self.path}: {self.name(key)}: {why}")
+
+    def raw(self, key: str, default: Any = _MISSING) -> Any:
+        if key in self.table:
+            return self.table[key]
+        if default is _MISSING:
+            raise self.fail(key, "is missing")
+        return default
+
+    def typed(self, key: str, kind: type | tuple[type, ...], default: Any = _MISSING) -> Any:
+        if key not in self.table and default is not _MISSING:
+            return default
+        value = self.raw(key)
+        if isinstance(value, bool) and kind in (int, float, (int, float)):
+            raise self.fail(key, f"must be a number, not {value!r}")
+        if not isinstance(value, kind):
+            want = kind.__name__ if isinstance(kind, type) else "number"
+            want = {"str": "text", "bool": "true or false", "int": "a whole number"}.get(
+                want, want
+            )
+            raise self.fail(key, f"must be {want}, not {value!r}")
+        return value
+
+    def text(self, key: str, default: Any = _MISSING, **kw: Any) -> Any:
+        value = self.typed(key, str, default)
+        if key not in self.table:
+            return value
+        return self.check(key, clean_text, value, **kw)
+
+    def number(self, key: str, default: float) -> float:
+        return float(self.typed(key, (int, float), default))
+
+    def check(self, key: str, fn: Callable[..., Any], value: Any, **kw: Any) -> Any:
+        try:
+            return fn(value, self.name(key), **kw)
+        except FieldInvalid as exc:
+            raise self.fail(key, exc.why) from None
+
+    def choice(self, key: str, choices: tuple[str, ...], default: str) -> str:
+        value = self.typed(key, str, default)
+        if value not in choices:
+            raise self.fail(key, f"must be one of {', '.join(choices)}, not {value!r}")
+        return value
+
+
+def load_show(workspace: Path) -> Show:
+    """Read ``workspace/kotocast.toml`` into a :class:`Show`.
+
+    Raises:
+        WorkspaceNotFound: no ``kotocast.toml``.
+        ConfigInvalid: unparsable, or a key is missing or has a wrong value (named in the message).
+    """
+    path = find_workspace(workspace) / CONFIG_NAME
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigInvalid(f"{path}: not UTF-8 text: {exc.reason}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigInvalid(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigInvalid(f"{path}: cannot read: {exc.strerror}") from None
+    return show_from_dict(data, path)
+
+
+def show_from_dict(data: Mapping[str, Any], path: Path) -> Show:
+    """Build a :class:`Show` from parsed TOML, validating every key."""
+    if "show" not in data:
+        raise ConfigInvalid(f"{path}: [show]: is missing")
+    s = _Reader(path, "show", data["show"])
+    st = _Reader(path, "storage", data.get("storage", {}))
+    au = _Reader(path, "audio", data.get("audio", {}))
+    fd = _Reader(path, "feed", data.get("feed", {}))
+
+    language = s.check("language", canonical_language, s.typed("language", str))
+    languages = tuple(
+        s.check("languages", canonical_language, lang)
+        for lang in s.typed("languages", list, [])
+    )
+    if languages and language not in languages:
+        raise s.fail("languages", f"must include the main language {language!r}")
+    titles = _text_map(s, "titles", clean_title)
+    descriptions = _text_map(
+        s, "descriptions", clean_text, required=False, multiline=True,
+        max_bytes=DESCRIPTION_MAX_BYTES,
+    )
+    persons = tuple(_person(s, i, p) for i, p in enumerate(s.typed("persons", list, [])))
+    base_url = s.typed("base_url", str, "http://localhost:8000/")
+    if not base_url.startswith(("http://", "https://")):
+        raise s.fail("base_url", f"must be an http(s) URL, not {base_url!r}")
+    if not base_url.endswith("/"):
+        base_url += "/"
+
+    channels = au.choice("channels", ("auto", "mono", "stereo"), "auto")
+    bitrate = int(au.typed("bitrate_kbps", int, 128))
+    mono_bitrate = int(au.typed("mono_bitrate_kbps", int, 64))
+    for key, value in (("bitrate_kbps", bitrate), ("mono_bitrate_kbps", mono_bitrate)):
+        if not 32 <= value <= 320:
+            raise au.fail(key, f"must be between 32 and 320, not {value}")
+    rate = int(au.typed("sample_rate_hz", int, 44100))
+    if rate not in (22050, 24000, 32000, 44100, 48000):
+        raise au.fail("sample_rate_hz", f"must be 22050, 24000, 32000, 44100 or 48000, not {rate}")
+    loudness = LoudnessSettings(
+        target_lufs=au.number("target_lufs", -16.0),
+        mono_target_lufs=au.number("mono_target_lufs", -19.0),
+        true_peak_dbtp=au.number("true_peak_dbtp", -1.0),
+    )
+    for key in ("target_lufs", "mono_target_lufs"):
+        if not -40 <= getattr(loudness, key) <= -5:
+            raise au.fail(key, f"must be between -40 and -5 LUFS, not {getattr(loudness, key)}")
+    if not -9 <= loudness.true_peak_dbtp <= 0:
+        raise au.fail("true_peak_dbtp", f"must be between -9 and 0, not {loudness.true_peak_dbtp}")
+
+    return Show(
+        title=s.check("title", clean_title, s.typed("title", str)),
+        author=s.text("author", max_chars=255),
+        email=s.text("email", max_chars=255),
+        language=language,
+        description=s.text(
+            "description", "", required=False, multiline=True, max_bytes=DESCRIPTION_MAX_BYTES
+        ),
+        category=s.text("category", "Society & Culture"),
+        subcategory=s.typed("subcategory", str, None) or None,
+        explicit=s.typed("explicit", bool, False),
+        show_type=s.choice("type", SHOW_TYPES, "episodic"),
+        medium=s.choice("medium", MEDIUMS, "podcast"),
+        image=s.typed("image", str, None) or None,
+        link=s.typed("link", str, None) or None,
+        copyright=s.typed("copyright", str, None) or None,
+        base_url=base_url,
+        storage=st.typed("url", str, "public"),
+        endpoint_url=st.typed("endpoint_url", str, None) or None,
+        podcast_guid=s.typed("podcast_guid", str, None) or None,
+        locked=s.typed("locked", bool, True),
+        block=fd.typed("block", bool, False),
+        complete=fd.typed("complete", bool, False),
+        new_feed_url=fd.typed("new_feed_url", str, None) or None,
+        update_frequency=fd.typed("update_frequency", str, None) or None,
+        txt=tuple(str(t) for t in fd.typed("txt", list, [])),
+        persons=persons,
+        languages=languages,
+        titles=titles,
+        descriptions=descriptions,
+        loudness=loudness,
+        encoding=EncodingSettings(
+            sample_rate_hz=rate,
+            bitrate_kbps=bitrate,
+            mono_bitrate_kbps=mono_bitrate,
+            channels=channels,
+        ),
+        intro=au.typed("intro", str, None) or None,
+        outro=au.typed("outro", str, None) or None,
+        crossfade_s=au.number("crossfade_s", 1.0),
+        alternate_aac=au.typed("alternate_aac", bool, False),
+    )
+
+
+def _text_map(r: _Reader, key: str, fn: Callable[..., str], **kw: Any) -> dict[str, str]:
+    table = r.typed(key, dict, {})
+    out = {}
+    for lang, text in table.items():
+        tag = r.check(f"{key}.{lang}", canonical_language, lang)
+        out[tag] = r.check(f"{key}.{lang}", fn, text, **kw)
+    return out
+
+
+def _person(r: _Reader, index: int, raw: Any) -> Person:
+    p = _Reader(r.path, f"{r.section}.persons[{index}]", raw)
+    return Person(
+        name=p.text("name", max_chars=128),
+        role=p.text("role", "host").lower(),
+        group=p.text("group", "cast").lower(),
+        href=p.typed("href", str, None),
+        img=p.typed("img", str, None),
+    )
+
+
+def render_new_config(
+    *,
+    title: str,
+    author: str,
+    email: str,
+    language: str,
+    category: str,
+    description: str = "",
+    image: str | None = None,
+    base_url: str,
+    storage: str,
+    explicit: bool,
+    show_type: str,
+    medium: str = "podcast",
+    languages: tuple[str, ...] = (),
+) -> str:
+    """Return the text of a new, commented ``kotocast.toml``."""
+    doc = tomlkit.document()
+    doc.add(tomlkit.comment("kotocast show settings. Edit by hand; 'kotocast status' checks it."))
+    doc.add(tomlkit.comment("Reference: README.md, section 'kotocast.toml'."))
+    show = tomlkit.table()
+    show.add("title", title)
+    show.add("description", description)
+    show.add("author", author)
+    show.add("email", email)
+    show["email"].comment("owner address: itunes:owner and podcast:locked")
+    show.add("language", language)
+    if languages:
+        show.add("languages", list(languages))
+    show.add("category", category)
+    show["category"].comment("Apple's category list, spelled exactly")
+    show.add("explicit", explicit)
+    show.add("type", show_type)
+    show["type"].comment("episodic (newest first) or serial (in order)")
+    show.add("medium", medium)
+    if image:
+        show.add("image", image)
+    show.add("base_url", base_url)
+    show["base_url"].comment("public URL where the storage root is served")
+    show.add("locked", True)
+    show.add(tomlkit.comment("podcast_guid is written at the first publish: never change it."))
+    if languages:
+        show.add("titles", {lang: title for lang in languages})
+        show.add("descriptions", {lang: description for lang in languages})
+    persons = tomlkit.aot()
+    persons.append(tomlkit.item({"name": author, "role": "host"}))
+    show.add("persons", persons)
+    doc.add("show", show)
+
+    st = tomlkit.table()
+    st.add("url", storage)
+    st["url"].comment("a folder (relative to this file) or s3://BUCKET/PREFIX")
+    doc.add("storage", st)
+
+    audio = tomlkit.table()
+    audio.add("target_lufs", -16.0)
+    audio.add("mono_target_lufs", -19.0)
+    audio["mono_target_lufs"].comment("mono output sounds ~3 dB louder on two speakers")
+    audio.add("true_peak_dbtp", -1.0)
+    audio.add("channels", "auto")
+    audio["channels"].comment("auto (mono stays mono), mono or stereo")
+    audio.add("bitrate_kbps", 128)
+    audio.add("mono_bitrate_kbps", 64)
+    audio.add("sample_rate_hz", 44100)
+    audio.add(tomlkit.comment('intro = "jingles/intro.wav"   # joined with a crossfade'))
+    audio.add(tomlkit.comment('outro = "jingles/outro.wav"'))
+    audio.add("crossfade_s", 1.0)
+    doc.add("audio", audio)
+    return tomlkit.dumps(doc)
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temp file in the same folder and ``os.replace``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def record_podcast_guid(workspace: Path, guid: str) -> None:
+    """Store ``podcast_guid`` in ``kotocast.toml`` (once), keeping the producer's comments.
+
+    Raises:
+        ConfigInvalid: the file already holds a different guid (it never changes).
+    """
+    path = workspace / CONFIG_NAME
+    doc = tomlkit.parse(path.read_text(encoding="utf-8"))
+    current = doc["show"].get("podcast_guid")  # type: ignore[union-attr]
+    if current == guid:
+        return
+    if current:
+        raise ConfigInvalid(f"{path}: show.podcast_guid: already {current}; it never changes")
+    doc["show"]["podcast_guid"] = guid  # type: ignore[index]
+    write_text_atomic(path, tomlkit.dumps(doc))
