@@ -175,6 +175,7 @@ class Show:
     show_type: str = "episodic"
     medium: str = "podcast"
     image: str | None = None
+    image_key: str | None = None  # storage key of the published artwork (new key per change)
     link: str | None = None
     copyright: str | None = None
     base_url: str = "http://localhost:8000/"
