@@ -1,0 +1,304 @@
+"""Run ffmpeg and ffprobe: the only module in kotocast that spawns them.
+
+Commands are argument lists (never a shell), logged at DEBUG exactly as run. A failure raises
+the caller's error class with the command and the tail of ffmpeg's stderr. ``FFMPEG_PATH`` and
+``FFPROBE_PATH`` override the binaries found on ``PATH``.
+
+Progress: when the caller knows the duration, ffmpeg is asked for ``-progress`` key=value lines
+on a private pipe (not stdout, which may carry media) and ``out_time_us`` is turned into a
+fraction 0..1 for the caller's callback.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import IO
+
+from media.errors import EncodeFailed, FfmpegNotFound, MediaError
+
+log = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[float], None]
+
+_STDERR_TAIL_LINES = 400
+_CHUNK_BYTES = 1 << 16
+
+
+def ffmpeg_binary() -> str:
+    """Return the ffmpeg executable to run (``FFMPEG_PATH`` wins over ``PATH``).
+
+    Raises:
+        FfmpegNotFound: if it cannot be found.
+    """
+    return _binary("ffmpeg", "FFMPEG_PATH")
+
+
+def ffprobe_binary() -> str:
+    """Return the ffprobe executable to run (``FFPROBE_PATH`` wins over ``PATH``).
+
+    Raises:
+        FfmpegNotFound: if it cannot be found.
+    """
+    return _binary("ffprobe", "FFPROBE_PATH")
+
+
+def _binary(name: str, env_var: str) -> str:
+    override = os.environ.get(env_var)
+    if override:
+        found = shutil.which(override)
+        if found is None:
+            raise FfmpegNotFound(f"{override}: {name} not found: {env_var} names no executable")
+        return found
+    found = shutil.which(name)
+    if found is None:
+        raise FfmpegNotFound(
+            f"{name}: not found: install ffmpeg (apt-get install ffmpeg) or set {env_var}"
+        )
+    return found
+
+
+def format_command(args: Sequence[str]) -> str:
+    """Return ``args`` as one copy-pasteable shell line (for logs and error messages)."""
+    return shlex.join(args)
+
+
+_LOG_PREFIX = re.compile(r"^\[[\w:.-]+ @ 0x[0-9a-f]+\]\s*")
+
+
+def clean_stderr(lines: Sequence[str]) -> list[str]:
+    """Drop blank lines and ffmpeg's ``[mp3 @ 0x55d0...]`` prefixes (noise in messages)."""
+    return [_LOG_PREFIX.sub("", line.strip()) for line in lines if line.strip()]
+
+
+def _stderr_tail(lines: Sequence[str], n: int = 6) -> str:
+    useful = clean_stderr(lines)
+    return " | ".join(useful[-n:]) or "no output"
+
+
+def _fail(
+    error: type[MediaError], path: Path, what: str, args: Sequence[str], stderr: Sequence[str]
+) -> MediaError:
+    return error(f"{path}: {what}: {_stderr_tail(stderr)} (command: {format_command(args)})")
+
+
+class _Drain(threading.Thread):
+    """Read a text stream to its end, keeping only the last lines (memory stays flat)."""
+
+    def __init__(self, stream: IO[bytes], on_line: Callable[[str], None] | None = None) -> None:
+        super().__init__(daemon=True)
+        self.stream = stream
+        self.on_line = on_line
+        self.lines: collections.deque[str] = collections.deque(maxlen=_STDERR_TAIL_LINES)
+
+    def run(self) -> None:
+        for raw in self.stream:
+            line = raw.decode("utf-8", "replace").rstrip("\n")
+            self.lines.append(line)
+            if self.on_line is not None:
+                self.on_line(line)
+        self.stream.close()
+
+
+def _progress_reader(
+    duration_s: float, progress: ProgressCallback
+) -> Callable[[str], None]:
+    last = [-1.0]
+
+    def on_line(line: str) -> None:
+        key, _, value = line.partition("=")
+        fraction: float | None = None
+        if key == "out_time_us" and value.strip().lstrip("-").isdigit():
+            fraction = min(1.0, max(0.0, int(value) / 1e6 / duration_s))
+        elif key == "progress" and value.strip() == "end":
+            fraction = 1.0
+        if fraction is not None and fraction > last[0]:
+            last[0] = fraction
+            progress(fraction)
+
+    return on_line
+
+
+def _with_progress(
+    args: list[str], duration_s: float | None, progress: ProgressCallback | None
+) -> tuple[list[str], tuple[int, int] | None]:
+    """Insert ``-progress pipe:N`` for a private pipe when progress can be computed."""
+    if progress is None or not duration_s or duration_s <= 0:
+        return args, None
+    read_fd, write_fd = os.pipe()
+    return [args[0], "-progress", f"pipe:{write_fd}", *args[1:]], (read_fd, write_fd)
+
+
+def run_ffmpeg(
+    args: Sequence[str],
+    *,
+    path: Path,
+    what: str,
+    error: type[MediaError] = EncodeFailed,
+    duration_s: float | None = None,
+    progress: ProgressCallback | None = None,
+) -> list[str]:
+    """Run ffmpeg with ``args`` (without the binary) and return the tail of its stderr.
+
+    Args:
+        args: ffmpeg arguments; ``-hide_banner -nostdin -nostats`` are added.
+        path: The file the work is about (named first in error messages).
+        what: What is being done, e.g. ``"loudness measurement failed"``.
+        error: The MediaError subclass to raise on failure.
+        duration_s: Length of the output being produced, for progress fractions.
+        progress: Called with a fraction 0..1 as ffmpeg advances.
+
+    Returns:
+        The last lines of ffmpeg's stderr (where filters such as ebur128 print summaries).
+
+    Raises:
+        FfmpegNotFound: if ffmpeg is missing.
+        error: if ffmpeg exits non-zero.
+    """
+    full = [ffmpeg_binary(), "-hide_banner", "-nostdin", "-nostats", *args]
+    full, fds = _with_progress(full, duration_s, progress)
+    log.debug("running: %s", format_command(full))
+    try:
+        proc = subprocess.Popen(
+            full,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            pass_fds=(fds[1],) if fds else (),
+        )
+    except OSError as exc:
+        _close_fds(fds)
+        raise FfmpegNotFound(f"{full[0]}: cannot run ffmpeg: {exc.strerror or exc}") from exc
+    assert proc.stderr is not None
+    drains = [_Drain(proc.stderr)]
+    if fds is not None and progress is not None and duration_s:
+        os.close(fds[1])
+        drains.append(_Drain(os.fdopen(fds[0], "rb"), _progress_reader(duration_s, progress)))
+    for drain in drains:
+        drain.start()
+    returncode = proc.wait()
+    for drain in drains:
+        drain.join()
+    if returncode != 0:
+        raise _fail(error, path, what, full, drains[0].lines)
+    return list(drains[0].lines)
+
+
+def run_ffmpeg_tee(
+    producer_args: Sequence[str],
+    consumer_args: Sequence[str],
+    copy_to: Path,
+    *,
+    path: Path,
+    what: str,
+    error: type[MediaError] = EncodeFailed,
+    duration_s: float | None = None,
+    progress: ProgressCallback | None = None,
+) -> tuple[list[str], list[str]]:
+    """Run two ffmpegs at once: the producer's stdout goes to ``copy_to`` and the consumer.
+
+    This lets an encode be checked (e.g. loudness-measured) on the second CPU core while it is
+    being written, instead of decoding the finished file again afterwards. Memory stays flat:
+    bytes are relayed in 64 KiB chunks.
+
+    Args:
+        producer_args: ffmpeg arguments whose output is ``pipe:1``.
+        consumer_args: ffmpeg arguments reading ``pipe:0``.
+        copy_to: File that receives exactly the producer's output bytes.
+        path, what, error, duration_s, progress: as for :func:`run_ffmpeg` (progress
+            follows the producer).
+
+    Returns:
+        The stderr tails of the producer and of the consumer.
+
+    Raises:
+        FfmpegNotFound: if ffmpeg is missing.
+        error: if either process fails.
+    """
+    binary = ffmpeg_binary()
+    prod = [binary, "-hide_banner", "-nostdin", "-nostats", *producer_args]
+    cons = [binary, "-hide_banner", "-nostats", *consumer_args]
+    prod, fds = _with_progress(prod, duration_s, progress)
+    log.debug("running: %s | tee %s | %s", format_command(prod), copy_to, format_command(cons))
+    try:
+        producer = subprocess.Popen(
+            prod,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            pass_fds=(fds[1],) if fds else (),
+        )
+    except OSError as exc:
+        _close_fds(fds)
+        raise FfmpegNotFound(f"{binary}: cannot run ffmpeg: {exc.strerror or exc}") from exc
+    consumer = subprocess.Popen(
+        cons, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    assert producer.stdout and producer.stderr and consumer.stdin and consumer.stderr
+    prod_err, cons_err = _Drain(producer.stderr), _Drain(consumer.stderr)
+    drains = [prod_err, cons_err]
+    if fds is not None and progress is not None and duration_s:
+        os.close(fds[1])
+        drains.append(_Drain(os.fdopen(fds[0], "rb"), _progress_reader(duration_s, progress)))
+    for drain in drains:
+        drain.start()
+    consumer_alive = True
+    try:
+        with open(copy_to, "wb") as out:
+            while chunk := producer.stdout.read(_CHUNK_BYTES):
+                out.write(chunk)
+                if consumer_alive:
+                    try:
+                        consumer.stdin.write(chunk)
+                    except BrokenPipeError:
+                        consumer_alive = False
+    finally:
+        producer.stdout.close()
+        try:
+            consumer.stdin.close()
+        except BrokenPipeError:
+            pass
+        prod_code = producer.wait()
+        cons_code = consumer.wait()
+        for drain in drains:
+            drain.join()
+    if prod_code != 0:
+        raise _fail(error, path, what, prod, prod_err.lines)
+    if cons_code != 0 or not consumer_alive:
+        raise _fail(error, path, what, cons, cons_err.lines)
+    return list(prod_err.lines), list(cons_err.lines)
+
+
+def run_ffprobe(
+    args: Sequence[str], *, path: Path, what: str, error: type[MediaError]
+) -> tuple[str, list[str]]:
+    """Run ffprobe with ``args`` (without the binary) and return its stdout and stderr lines.
+
+    Raises:
+        FfmpegNotFound: if ffprobe is missing.
+        error: if ffprobe exits non-zero.
+    """
+    full = [ffprobe_binary(), "-hide_banner", *args]
+    log.debug("running: %s", format_command(full))
+    try:
+        done = subprocess.run(full, stdin=subprocess.DEVNULL, capture_output=True, check=False)
+    except OSError as exc:
+        raise FfmpegNotFound(f"{full[0]}: cannot run ffprobe: {exc.strerror or exc}") from exc
+    stderr = done.stderr.decode("utf-8", "replace").splitlines()
+    if done.returncode != 0:
+        raise _fail(error, path, what, full, stderr)
+    return done.stdout.decode("utf-8", "replace"), stderr
+
+
+def _close_fds(fds: tuple[int, int] | None) -> None:
+    if fds is not None:
+        for fd in fds:
+            os.close(fd)
