@@ -23,5 +23,17 @@ class ObjectConflict(StorageError):
     """An immutable key already holds different bytes, or a conditional write lost a race."""
 
 
+class PreconditionFailed(ObjectConflict):
+    """A conditional write (``If-Match`` / ``If-None-Match``) found another version in place.
+
+    Raised by the storage primitives; the publisher decides whether the stored version is its
+    own (a retried write whose first response was lost) or a real conflict.
+    """
+
+
+class KeyInvalid(StorageError):
+    """An object key is unsafe or unportable (absolute, ``..``, non-ASCII, hidden segment...)."""
+
+
 class PublishLocked(StorageError):
     """Another publish holds the lock on this storage."""
