@@ -30,10 +30,11 @@ def check_continuity(
         withdrawn_guids: item guids removed on purpose (``kotocast unpublish``).
 
     Returns:
-        Messages for: an item guid that vanished (not withdrawn), an enclosure URL that now
-        published before under another guid (reuse), a guid changed on the same
-        enclosure (one message, not two), and a changed ``podcast:guid``. Empty when the new feed may go out. Editing
-        titles, descriptions or adding episodes is fine. The caller raises ``GuardRefused``.
+        Messages for: an item guid that vanished (not withdrawn); a guid changed on the
+        same enclosure (one message, not two); an enclosure URL published before under
+        another guid (reuse); a changed ``podcast:guid``. Empty when the new feed may go
+        out: editing titles or descriptions and adding episodes is fine. The caller raises
+        ``GuardRefused``.
 
     Raises:
         FeedUnreadable: either feed is not well-formed XML.
