@@ -182,3 +182,62 @@ def positive_int(value: object, field: str) -> int:
     if value < 1:
         raise FieldInvalid(field, f"must be 1 or more, not {value}")
     return value
+
+
+# Podcast Index person taxonomy (podcast-namespace/taxonomy.json), the roles apps recognise.
+PERSON_ROLES = frozenset(
+    {
+        "host", "co-host", "guest", "guest host", "producer", "executive producer", "editor",
+        "story editor", "assistant editor", "director", "writer", "composer", "musician",
+        "narrator", "voice actor", "announcer", "translator", "transcriber", "researcher",
+        "sound designer", "audio engineer", "recording engineer", "mixing engineer",
+        "mastering engineer", "social media manager", "cover art designer", "reporter",
+        "correspondent", "consultant", "technical manager", "marketing manager",
+    }
+)
+
+
+def parse_person(value: str, field: str = "--person") -> tuple[str, str]:
+    """Parse ``"Name:role"`` (role defaults to guest) into a checked ``(name, role)`` pair.
+
+    Raises:
+        FieldInvalid: blank name, or a role outside the Podcast Index person taxonomy.
+    """
+    name, sep, role = value.rpartition(":") if ":" in value else (value, "", "guest")
+    name = clean_text(name, field, max_chars=128)
+    role = " ".join(role.split()).lower() or "guest"
+    if role not in PERSON_ROLES:
+        raise FieldInvalid(
+            field, f"{role!r} is not a Podcast Index person role (e.g. guest, host, producer)"
+        )
+    return name, role
+
+
+def parse_soundbite(value: str, field: str = "--soundbite") -> tuple[float, float]:
+    """Parse ``START+SECONDS`` (``START`` as seconds or ``[HH:]MM:SS``) into ``(start_s, duration_s)``.
+
+    Raises:
+        FieldInvalid: unparsable, negative, or longer than 120 s (the namespace's advice is 15-120 s).
+    """
+    start_text, sep, length_text = value.partition("+")
+    try:
+        if not sep:
+            raise ValueError
+        start = parse_clock(start_text.strip())
+        length = float(length_text)
+    except ValueError:
+        raise FieldInvalid(field, f"{value!r} is not START+SECONDS (e.g. 1:30+20)") from None
+    if start < 0 or not 1 <= length <= 120:
+        raise FieldInvalid(field, f"{value!r}: the clip must start at 0 or later and last 1-120 s")
+    return start, length
+
+
+def parse_clock(text: str) -> float:
+    """Parse ``SS``, ``MM:SS`` or ``HH:MM:SS[.fff]`` into seconds (ValueError if not)."""
+    parts = text.split(":")
+    if not 1 <= len(parts) <= 3 or any(not p.replace(".", "", 1).isdigit() for p in parts):
+        raise ValueError(text)
+    seconds = 0.0
+    for part in parts:
+        seconds = seconds * 60 + float(part)
+    return seconds

@@ -1,0 +1,274 @@
+"""The ``kotocast`` command: a thin click shell over :mod:`pipeline` functions.
+
+Results go to stdout, diagnostics to stderr. :func:`main` is the one place where errors
+become messages and exit codes (documented in the README); an exception it does not know is a
+bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from episodes.errors import CatalogError, FieldInvalid
+from feeds.errors import FeedError, FeedInvalid, GuardRefused
+from media.errors import MediaError
+
+from .errors import PipelineError, PublishLocked, StorageError
+
+EXIT_OK = 0
+EXIT_INPUT = 1  # bad input, settings or media; validate found problems
+EXIT_USAGE = 2  # click's own code for a wrong command line
+EXIT_REFUSED = 3  # the feed was refused (invalid, or the guard protected subscribers)
+EXIT_STORAGE = 4  # storage failed; the live feed is unchanged, try again later
+EXIT_LOCKED = 5  # another publish holds the lock
+
+log = logging.getLogger("kotocast")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI and turn kotocast's errors into one-line messages and exit codes."""
+    code = EXIT_INPUT
+    try:
+        cli.main(args=argv, prog_name="kotocast", standalone_mode=False)
+        code = EXIT_OK
+    except click.exceptions.Exit as exc:
+        code = exc.exit_code
+    except click.Abort:
+        click.echo("kotocast: interrupted", err=True)
+        code = 130
+    except click.ClickException as exc:
+        exc.show()
+        code = exc.exit_code
+    except (FeedInvalid, GuardRefused) as exc:
+        _error(exc)
+        if isinstance(exc, FeedInvalid):
+            for problem in exc.problems[1:]:
+                click.echo(f"  {problem}", err=True)
+        code = EXIT_REFUSED
+    except PublishLocked as exc:
+        _error(exc)
+        code = EXIT_LOCKED
+    except StorageError as exc:
+        _error(exc)
+        code = EXIT_STORAGE
+    except (CatalogError, MediaError, FeedError, PipelineError) as exc:
+        _error(exc)
+        code = EXIT_INPUT
+    except KeyboardInterrupt:
+        click.echo("kotocast: interrupted", err=True)
+        code = 130
+    sys.exit(code)
+
+
+def _error(exc: Exception) -> None:
+    message = " ".join(str(exc).split("\n"))
+    click.echo(f"kotocast: error: {message}", err=True)
+
+
+def _now(value: str | None) -> datetime:
+    from episodes.catalog import utc_now
+    from episodes.text import parse_publish_at
+
+    return parse_publish_at(value, "--now") if value else utc_now()
+
+
+def _show_progress() -> bool:
+    return sys.stderr.isatty() and not os.environ.get("CI")
+
+
+@contextmanager
+def _progress_bar(label: str) -> Iterator[Callable[[float], None] | None]:
+    """Yield a fraction callback drawing a bar on a terminal; ``None`` in cron/CI."""
+    if not _show_progress():
+        yield None
+        return
+    with click.progressbar(length=1000, label=label, file=sys.stderr) as bar:
+        done = 0
+
+        def update(fraction: float) -> None:
+            nonlocal done
+            step = int(min(max(fraction, 0.0), 1.0) * 1000) - done
+            if step > 0:
+                bar.update(step)
+                done += step
+
+        yield update
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", count=True, help="Log what happens (-vv: every ffmpeg command).")
+@click.version_option(package_name="kotocast")
+def cli(verbose: int) -> None:
+    """Publish a podcast or a multilingual video series to podcast apps.
+
+    Every command except init works on the show in the current directory.
+    """
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--title", required=True, help="Show title.")
+@click.option("--author", required=True, help="Author shown in apps (itunes:author).")
+@click.option("--email", required=True, help="Owner e-mail (itunes:owner, podcast:locked).")
+@click.option("--language", required=True, help="Main language, BCP 47 (fi, sv, en...).")
+@click.option("--description", default="", help="Show description (plain text or Markdown).")
+@click.option("--category", default="Society & Culture", show_default=True,
+              help="Apple Podcasts category, spelled exactly.")
+@click.option("--image", type=click.Path(dir_okay=False, path_type=Path),
+              help="Show artwork: square JPEG/PNG, 1400-3000 px (converted when possible).")
+@click.option("--base-url", default="http://localhost:8000/", show_default=True,
+              help="Public URL where the storage root is served.")
+@click.option("--storage", default="public", show_default=True,
+              help="A folder (relative to DIRECTORY) or s3://BUCKET/PREFIX.")
+@click.option("--explicit/--no-explicit", default=False, show_default=True,
+              help="Whether the show is explicit (itunes:explicit).")
+@click.option("--type", "show_type", type=click.Choice(["episodic", "serial"]),
+              default="episodic", show_default=True, help="Episode order in apps.")
+@click.option("--medium", type=click.Choice(["podcast", "video"]), default="podcast",
+              show_default=True, help="podcast (audio) or video series.")
+@click.option("--languages", default="",
+              help="Video series: comma-separated languages, e.g. fi,sv,en,ar,so,fa,ru,uk.")
+def init(directory: Path, **opts: Any) -> None:
+    """Create a show workspace in DIRECTORY (kotocast.toml and episodes/)."""
+    from .workspace import InitRequest, init_workspace
+
+    path = init_workspace(directory, InitRequest(**opts))
+    click.echo(f"created {path}")
+
+
+@cli.command()
+@click.argument("media", type=click.Path(path_type=Path))
+@click.option("--title", required=True, help="Episode title.")
+@click.option("--description", default="", help="Show notes: plain text or Markdown.")
+@click.option("--slug", help="File and URL name (default: from the title, transliterated).")
+@click.option("--season", type=int, help="Season number (1 or more).")
+@click.option("--number", type=int, help="Episode number (default: the next one).")
+@click.option("--type", "episode_type", type=click.Choice(["full", "trailer", "bonus"]),
+              default="full", show_default=True, help="Apple episode type.")
+@click.option("--publish-at", help="Release time, ISO 8601 with offset "
+              "(2026-12-01T09:00:00+02:00). Default: the next publish.")
+@click.option("--image", type=click.Path(path_type=Path), help="Episode artwork.")
+@click.option("--explicit/--no-explicit", default=None, help="Override the show's explicit flag.")
+@click.option("--draft", is_flag=True, help="Keep out of the feed until the file says otherwise.")
+@click.option("--chapters", type=click.Path(path_type=Path),
+              help="Chapters: lines 'HH:MM:SS Title' or Podcast Index JSON.")
+@click.option("--transcript", "transcripts", multiple=True, type=click.Path(path_type=Path),
+              help="WebVTT/SRT transcript; NAME.LANG.vtt sets the language. Repeatable.")
+@click.option("--person", "persons", multiple=True,
+              help="'Name:role' (guest, co-host, producer...). Repeatable.")
+@click.option("--soundbite", "soundbites", multiple=True,
+              help="START+SECONDS for a podcast:soundbite and a teaser MP3. Repeatable.")
+@click.option("--now", "now_text", hidden=True, help="Pretend the time is this (tests).")
+def add(media: Path, now_text: str | None, **opts: Any) -> None:
+    """Normalise, encode, tag and catalog MEDIA as a new episode."""
+    from .add import AddRequest, add_episode
+
+    request = AddRequest(media=media, **opts)
+    with _progress_bar("processing") as progress:
+        episode = add_episode(Path.cwd(), request, now=_now(now_text), progress=progress)
+    loud = episode.loudness
+    extra = f", {loud.input_lufs:.1f} -> {loud.output_lufs:.1f} LUFS" if loud else ""
+    click.echo(f"added {episode.slug}: {episode.title!r}{extra}, "
+               f"publish {episode.publish_at.isoformat() if episode.publish_at else 'never'}")
+
+
+@cli.command()
+@click.option("--now", "now_text", help="Publish as if it were this time (ISO 8601 with offset).")
+@click.option("--dry-run", is_flag=True, help="Show what would be uploaded; change nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (log collectors).")
+def publish(now_text: str | None, dry_run: bool, as_json: bool) -> None:
+    """Release due episodes, then upload media, the feed and the manifest (in that order)."""
+    from .publish import publish as run_publish
+
+    result = run_publish(Path.cwd(), now=_now(now_text), dry_run=dry_run)
+    click.echo(json.dumps(result.as_json(), sort_keys=True) if as_json else result.summary())
+
+
+@cli.command()
+@click.option("--now", "now_text", help="Show states as of this time.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+def status(now_text: str | None, as_json: bool) -> None:
+    """Show every episode: state, release time, duration and loudness."""
+    from .status import render_status_table, show_status
+
+    report = show_status(Path.cwd(), now=_now(now_text))
+    if as_json:
+        click.echo(json.dumps(report.as_json(), sort_keys=True, indent=2, ensure_ascii=False))
+    else:
+        click.echo(render_status_table(report, width=shutil.get_terminal_size().columns))
+
+
+@cli.command()
+@click.argument("feed", required=False)
+@click.option("--now", "now_text", help="Judge future dates against this time.")
+def validate(feed: str | None, now_text: str | None) -> None:
+    """Check FEED (a file or URL; default: this show's feed) against Apple and Podcast Index rules."""
+    from feeds.validate import fetch_feed, validate_feed
+
+    from .publish import render_current_feed
+
+    now = _now(now_text)
+    if feed is None:
+        source, xml = render_current_feed(Path.cwd(), now=now)
+    else:
+        source, xml = feed, fetch_feed(feed)
+    problems = validate_feed(xml, source=source, now=now)
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        raise click.exceptions.Exit(EXIT_INPUT)
+    click.echo(f"{source}: valid")
+
+
+@cli.command()
+@click.argument("slug")
+def unpublish(slug: str) -> None:
+    """Withdraw episode SLUG from the feed on purpose (its guid stays reserved)."""
+    from .workspace import withdraw_episode
+
+    episode = withdraw_episode(Path.cwd(), slug)
+    click.echo(f"withdrew {episode.slug}; run 'kotocast publish' to update the feed")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0: your local network, to test on a phone).")
+@click.option("--port", default=8000, show_default=True, help="Port.")
+def serve(host: str, port: int) -> None:
+    """Preview the local-folder storage over HTTP like a media host (HEAD, byte ranges)."""
+    from episodes.show import load_show
+
+    from .serve import serve_folder
+
+    show = load_show(Path.cwd())
+    if show.storage.startswith("s3://"):
+        raise FieldInvalid("kotocast.toml: storage.url", "serve previews folder storage only")
+    root = (Path.cwd() / show.storage).resolve()
+    click.echo(f"serving {root} at http://{host}:{port}/ (feed: http://{host}:{port}/feed.xml)")
+    serve_folder(root, host=host, port=port)
+
+
+@cli.command()
+@click.argument("directory", default="demo", type=click.Path(file_okay=False, path_type=Path))
+def demo(directory: Path) -> None:
+    """Build a demo show from generated Finnish speech and publish it to DIRECTORY/public."""
+    from .demo import build_demo
+
+    with _progress_bar("building demo") as progress:
+        feed_path, lines = build_demo(directory, progress=progress)
+    for line in lines:
+        click.echo(line)
+    click.echo(f"feed: {feed_path}")

@@ -1,0 +1,285 @@
+"""``kotocast publish``: release due episodes and bring storage up to date.
+
+One run: load the catalog, keep the episodes whose publish time has come, render the feed
+(byte-deterministic), validate it, compare it with the live feed (the guard), and hand the
+objects to :mod:`pipeline.sync`, which uploads media first, then the feed, then the manifest.
+A run with nothing new reads two small objects and writes nothing, so a scheduled job can run
+it every few minutes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+
+from episodes.catalog import load_episodes
+from episodes.errors import FieldInvalid
+from episodes.model import Asset, Episode, Show
+from episodes.show import load_show, record_podcast_guid, write_text_atomic
+from feeds.errors import FeedInvalid, GuardRefused
+from feeds.guard import check_continuity
+from feeds.guid import podcast_guid
+from feeds.rss import render_feed
+from feeds.validate import validate_feed
+from media.artwork import prepare_artwork
+
+from .assets import sha256_file
+from .storage import Storage, open_storage
+from .sync import PublishObject, publish_objects
+
+log = logging.getLogger(__name__)
+
+FEED_KEY = "feed.xml"
+STATE_FILE = ".kotocast/published.json"
+MEDIA_CACHE = "public, max-age=31536000, immutable"
+DOCUMENT_CACHE = "public, max-age=300"
+
+
+@dataclass(frozen=True, slots=True)
+class PublishResult:
+    """What a publish did (or, with ``dry_run``, would do)."""
+
+    feed_url: str
+    storage: str
+    episodes_in_feed: int
+    newly_released: tuple[str, ...]
+    uploaded: tuple[str, ...]
+    bytes_uploaded: int
+    changed: bool
+    dry_run: bool
+    next_release: datetime | None
+
+    def summary(self) -> str:
+        """Return the one-line summary printed for people and cron logs."""
+        verb = "would upload" if self.dry_run else "uploaded"
+        what = (
+            f"{verb} {len(self.uploaded)} objects ({self.bytes_uploaded / 1e6:.1f} MB)"
+            if self.changed
+            else "nothing changed"
+        )
+        new = f", released {', '.join(self.newly_released)}" if self.newly_released else ""
+        nxt = f"; next release {self.next_release.isoformat()}" if self.next_release else ""
+        return f"{self.episodes_in_feed} episodes in feed{new}; {what}; feed {self.feed_url}{nxt}"
+
+    def as_json(self) -> dict[str, object]:
+        """Return the result as plain JSON-able data (``--json``)."""
+        return {
+            "feed_url": self.feed_url,
+            "storage": self.storage,
+            "episodes_in_feed": self.episodes_in_feed,
+            "newly_released": list(self.newly_released),
+            "uploaded": list(self.uploaded),
+            "bytes_uploaded": self.bytes_uploaded,
+            "changed": self.changed,
+            "dry_run": self.dry_run,
+            "next_release": self.next_release.isoformat() if self.next_release else None,
+        }
+
+
+def publish(
+    workspace: Path,
+    *,
+    now: datetime,
+    dry_run: bool = False,
+    progress: Callable[..., None] | None = None,
+) -> PublishResult:
+    """Publish the show in ``workspace`` as it stands at ``now``.
+
+    Raises:
+        CatalogError: broken settings or episode files.
+        FeedInvalid: the rendered feed breaks a directory rule (nothing is uploaded).
+        GuardRefused: the feed would change what subscribers depend on (nothing is uploaded).
+        StorageError: storage failed; the live feed is left as it was.
+    """
+    rendered = render_show(workspace, now=now)
+    show, episodes, released, xml = (
+        rendered.show, rendered.episodes, rendered.released, rendered.xml
+    )
+    problems = validate_feed(xml, source=FEED_KEY, now=now)
+    if problems:
+        raise FeedInvalid(FEED_KEY, [str(p) for p in problems])
+
+    media = media_objects(workspace, released, rendered.artwork)
+    documents = [document_object(FEED_KEY, xml, "application/rss+xml; charset=utf-8")]
+    storage = open_storage(show.storage, workspace=workspace, endpoint_url=show.endpoint_url)
+
+    previous = storage.get(FEED_KEY)
+    if previous is not None and previous != xml:
+        withdrawn = {e.guid for e in episodes if e.withdrawn}
+        refusals = check_continuity(previous, xml, withdrawn_guids=withdrawn)
+        if refusals:
+            raise GuardRefused("; ".join(refusals))
+
+    state = _read_state(workspace)
+    newly = tuple(e.slug for e in released if e.guid not in state.get("guids", []))
+    upcoming = [
+        e.publish_at for e in episodes
+        if e.publish_at is not None and not e.draft and not e.withdrawn and e.publish_at > now
+    ]
+    next_release = min(upcoming) if upcoming else None
+
+    if dry_run:
+        pending = [o for o in media if not _is_stored(storage, o)]
+        if previous != xml:
+            pending += documents
+        return PublishResult(
+            rendered.feed_url, storage.description, len(released), newly,
+            tuple(o.key for o in pending), sum(o.size_bytes for o in pending),
+            bool(pending), True, next_release,
+        )
+
+    if rendered.stored_guid is None:
+        # Spec: assigned once from the feed URL at first publish, then kept forever, also
+        # when base_url changes later.
+        record_podcast_guid(workspace, show.podcast_guid or "")
+    report = publish_objects(storage, media, documents, progress=progress)
+    _write_state(workspace, released)
+    return PublishResult(
+        rendered.feed_url, storage.description, len(released), newly, tuple(report.uploaded),
+        report.bytes_uploaded, report.changed, False, next_release,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedShow:
+    """The catalog as of one moment and the feed it renders to."""
+
+    show: Show
+    stored_guid: str | None
+    episodes: list[Episode]
+    released: list[Episode]
+    artwork: Asset | None
+    feed_url: str
+    xml: bytes
+
+
+def render_show(workspace: Path, *, now: datetime) -> RenderedShow:
+    """Load the catalog and render the feed of the episodes released at ``now``."""
+    show = load_show(workspace)
+    episodes = load_episodes(workspace)
+    feed_url = f"{show.base_url}{FEED_KEY}"
+    artwork = show_artwork(workspace, show)
+    stored_guid = show.podcast_guid
+    show = replace(
+        show,
+        podcast_guid=stored_guid or podcast_guid(feed_url),
+        image_key=artwork.key if artwork else None,
+    )
+    released = [e for e in episodes if e.is_released(now) and e.media is not None]
+    xml = render_feed(show, released, feed_url=feed_url, base_url=show.base_url)
+    return RenderedShow(show, stored_guid, episodes, released, artwork, feed_url, xml)
+
+
+def render_current_feed(workspace: Path, *, now: datetime) -> tuple[str, bytes]:
+    """Return ``(name, xml)`` of the feed ``publish`` would upload at ``now``."""
+    rendered = render_show(workspace, now=now)
+    return f"{workspace / 'kotocast.toml'} -> {FEED_KEY}", rendered.xml
+
+
+def show_artwork(workspace: Path, show: Show) -> Asset | None:
+    """Return the show's artwork as a content-addressed asset under ``images/``.
+
+    The converted image is cached by the source file's hash, so a republish does not
+    re-encode it; a changed source image gets a new key (Apple: a new file name whenever
+    the artwork changes).
+    """
+    if not show.image:
+        return None
+    source = workspace / show.image
+    if not source.is_file():
+        raise FieldInvalid("kotocast.toml: show.image", f"{source} is not a file")
+    source_hash = sha256_file(source)[:12]
+    for cached in sorted((workspace / "images").glob(f"show-{source_hash}.*")):
+        return _asset_for(workspace, cached)
+    art = prepare_artwork(source)
+    target = workspace / "images" / f"show-{source_hash}.{art.extension}"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_bytes(art.data)
+    tmp.replace(target)
+    return _asset_for(workspace, target)
+
+
+def _asset_for(workspace: Path, path: Path) -> Asset:
+    rel = path.relative_to(workspace).as_posix()
+    mime = "image/png" if path.suffix == ".png" else "image/jpeg"
+    return Asset(path=rel, key=rel, size_bytes=path.stat().st_size,
+                 sha256=sha256_file(path), mime_type=mime)
+
+
+def media_objects(
+    workspace: Path, episodes: Sequence[Episode], artwork: Asset | None
+) -> list[PublishObject]:
+    """Return every immutable object the released episodes reference, deduplicated by key."""
+    assets: dict[str, tuple[Asset, str | None]] = {}
+    if artwork:
+        assets[artwork.key] = (artwork, None)
+    for ep in episodes:
+        named = [(ep.media, f"{ep.slug}.mp3"), (ep.image, None), (ep.chapters_file, None)]
+        named += [(t.asset, None) for t in ep.transcripts]
+        named += [(s.teaser, None) for s in ep.soundbites]
+        named += [(a, None) for a in ep.alternates]
+        for v in ep.variants:
+            named.append((v.media, f"{ep.slug}-{v.language}.mp4"))
+            named += [(c.asset, None) for c in v.captions]
+        for asset, download_name in named:
+            if asset is not None:
+                assets.setdefault(asset.key, (asset, download_name))
+    return [_media_object(workspace, a, name) for a, name in assets.values()]
+
+
+def _media_object(workspace: Path, asset: Asset, download_name: str | None) -> PublishObject:
+    path = workspace / asset.path
+    try:
+        size = path.stat().st_size
+    except OSError:
+        raise FieldInvalid(asset.path, "is listed in the catalog but missing from the workspace") \
+            from None
+    if size != asset.size_bytes:
+        raise FieldInvalid(
+            asset.path, f"is {size} bytes but the catalog says {asset.size_bytes}; it was changed "
+            "after 'kotocast add' (published media must not change)"
+        )
+    disposition = f'attachment; filename="{download_name}"' if download_name else None
+    return PublishObject(
+        key=asset.key, source=path, content_type=asset.mime_type, cache_control=MEDIA_CACHE,
+        sha256=asset.sha256, size_bytes=asset.size_bytes, immutable=True,
+        content_disposition=disposition,
+    )
+
+
+def document_object(key: str, body: bytes, content_type: str) -> PublishObject:
+    """Return a feed/page object (stable key, short cache)."""
+    return PublishObject(
+        key=key, source=body, content_type=content_type, cache_control=DOCUMENT_CACHE,
+        sha256=hashlib.sha256(body).hexdigest(), size_bytes=len(body), immutable=False,
+    )
+
+
+def _is_stored(storage: Storage, obj: PublishObject) -> bool:
+    head = storage.head(obj.key)
+    return head is not None and head.size_bytes == obj.size_bytes
+
+
+def _read_state(workspace: Path) -> dict[str, list[str]]:
+    try:
+        data = json.loads((workspace / STATE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write_state(workspace: Path, released: Sequence[Episode]) -> None:
+    """Remember which guids the live feed lists (for ``status``); not a source of truth."""
+    state = {"guids": sorted(e.guid for e in released)}
+    write_text_atomic(workspace / STATE_FILE, json.dumps(state, indent=2, sort_keys=True) + "\n")
+
+
+def published_guids(workspace: Path) -> set[str]:
+    """Return the guids listed in the feed this workspace last published."""
+    return set(_read_state(workspace).get("guids", []))
