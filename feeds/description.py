@@ -58,7 +58,7 @@ def escape_html(text: str, *, quote: bool = False) -> str:
 @lru_cache(maxsize=1)
 def _parser() -> MarkdownIt:
     # "commonmark" with html=False: raw HTML is text; linkify would need linkify-it-py.
-    return MarkdownIt("commonmark", {"html": False}).disable("image")
+    return MarkdownIt("commonmark", {"html": False})
 
 
 def description_html(text: str) -> str:
@@ -101,7 +101,7 @@ def _render_inline(tokens: list[Token]) -> str:
     out: list[str] = []
     open_links: list[bool] = []
     for token in tokens:
-        if token.type in ("text", "code_inline", "html_inline"):
+        if token.type in ("text", "code_inline", "html_inline", "image"):  # image: alt text
             out.append(escape_html(token.content))
         elif token.type in ("softbreak", "hardbreak"):
             out.append("\n")
@@ -111,8 +111,7 @@ def _render_inline(tokens: list[Token]) -> str:
             open_links.append(safe)
             if safe:
                 out.append(f'<a href="{escape_html(href, quote=True)}">')
-        elif token.type == "link_close":
-            if open_links.pop():
-                out.append("</a>")
+        elif token.type == "link_close" and open_links.pop():
+            out.append("</a>")
         # em/strong/s open and close: keep their text only (not in Apple's subset).
     return "".join(out)
