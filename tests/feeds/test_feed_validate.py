@@ -175,7 +175,7 @@ def test_fetch_feed_reads_files_and_reports_failures(tmp_path: Path) -> None:
     path = tmp_path / "feed.xml"
     path.write_bytes(GOOD)
     assert fetch_feed(str(path)) == GOOD
-    with pytest.raises(FeedUnreadable, match="missing.xml"):
+    with pytest.raises(FeedUnreadable, match=r"missing\.xml"):
         fetch_feed(str(tmp_path / "missing.xml"))
     with pytest.raises(FeedUnreadable, match="larger"):
         fetch_feed(str(path), max_bytes=10)
