@@ -25,6 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
@@ -479,7 +480,9 @@ class S3Storage:
                     reason = f"bucket {self.bucket!r} does not exist"
                 return StorageUnreachable(f"{where}: {reason}")
             cls = UploadFailed if action in {"upload", "write"} else StorageError
-            return cls(f"{where}: {action} failed: {code or status} {err.get('Message', '')}".rstrip())
+            return cls(
+                f"{where}: {action} failed: {code or status} {err.get('Message', '')}".rstrip()
+            )
         if isinstance(exc, bx.BotoCoreError):
             cls = UploadFailed if action in {"upload", "write"} else StorageError
             return cls(f"{where}: {action} failed: {type(exc).__name__}: {exc}")
@@ -567,14 +570,15 @@ class S3Storage:
             kwargs: dict[str, Any] = {"Bucket": self.bucket, "Prefix": full_prefix}
             if token:
                 kwargs["ContinuationToken"] = token
-            page = self._retrying(
-                "list", prefix or "/", lambda kw=kwargs: self._read_client.list_objects_v2(**kw)
-            )
+            page = self._retrying("list", prefix or "/", partial(self._list_page, kwargs))
             for item in page.get("Contents", []):
                 yield StoredObject(item["Key"][strip:], item["Size"], item.get("ETag"))
             if not page.get("IsTruncated"):
                 return
             token = page["NextContinuationToken"]
+
+    def _list_page(self, kwargs: dict[str, Any]) -> Any:
+        return self._read_client.list_objects_v2(**kwargs)
 
     def hash_sha256(self, key: str) -> str | None:
         full = self._full(key)
