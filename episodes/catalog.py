@@ -116,6 +116,9 @@ def render_episode(episode: Episode) -> str:
     doc.add(tomlkit.comment("never change guid or the [media] table: podcast apps depend on them."))
     data = _to_toml(episode)
     for key, value in data.items():
+        if isinstance(value, str) and "\n" in value:
+            # Multi-line show notes stay readable: a TOML multi-line literal-style string.
+            value = tomlkit.string(value, multiline=True)
         doc.add(key, value)
     return tomlkit.dumps(doc)
 

@@ -76,9 +76,10 @@ class _Reader:
             raise self.fail(key, f"must be a number, not {value!r}")
         if not isinstance(value, kind):
             want = kind.__name__ if isinstance(kind, type) else "number"
-            want = {"str": "text", "bool": "true or false", "int": "a whole number"}.get(
-                want, want
-            )
+            want = {
+                "str": "text", "bool": "true or false", "int": "a whole number",
+                "number": "a number", "list": "a list", "dict": "a table",
+            }.get(want, want)
             raise self.fail(key, f"must be {want}, not {value!r}")
         return value
 

@@ -1,0 +1,69 @@
+"""House rules that keep the code base's shape: one-way imports, one ffmpeg spawner."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("media", "episodes", "feeds", "pipeline")
+# What each package may import of ours (STYLE.md rule 1).
+ALLOWED = {
+    "media": set(),
+    "episodes": set(),
+    "feeds": {"episodes"},
+    "pipeline": {"media", "episodes", "feeds"},
+}
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_imports_flow_one_way(package: str) -> None:
+    for path in sorted((ROOT / package).rglob("*.py")):
+        ours = _imports(path) & set(PACKAGES) - {package}
+        assert ours <= ALLOWED[package], f"{path.relative_to(ROOT)} imports {sorted(ours)}"
+
+
+def test_only_media_ffmpeg_spawns_ffmpeg() -> None:
+    offenders = []
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            text = path.read_text(encoding="utf-8")
+            if path.relative_to(ROOT).as_posix() == "media/ffmpeg.py":
+                continue
+            if "subprocess" in _imports(path) and ('"ffmpeg"' in text or '"ffprobe"' in text):
+                offenders.append(path.relative_to(ROOT).as_posix())
+    assert offenders == []
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_packages_come_from_this_repository(package: str) -> None:
+    # PyPI has unrelated 'media', 'pipeline' and 'episodes' distributions; a shared
+    # environment could shadow ours without pip noticing (STYLE.md packaging note).
+    module = __import__(package)
+    assert Path(module.__file__).resolve().parent == ROOT / package
+
+
+def test_no_print_below_the_cli() -> None:
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            if path.name in ("cli.py",):
+                continue
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            calls = [
+                n for n in ast.walk(tree)
+                if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "print"
+            ]
+            assert not calls, f"{path.relative_to(ROOT)} prints; log instead"
