@@ -30,7 +30,6 @@ log = logging.getLogger(__name__)
 ProgressCallback = Callable[[float], None]
 
 _STDERR_TAIL_LINES = 400
-_CHUNK_BYTES = 1 << 16
 
 
 def ffmpeg_binary() -> str:
@@ -192,29 +191,29 @@ def run_ffmpeg(
     return list(drains[0].lines)
 
 
-def run_ffmpeg_tee(
+def run_ffmpeg_pipeline(
     producer_args: Sequence[str],
     consumer_args: Sequence[str],
-    copy_to: Path,
     *,
     path: Path,
     what: str,
     error: type[MediaError] = EncodeFailed,
+    cwd: Path | None = None,
     duration_s: float | None = None,
     progress: ProgressCallback | None = None,
 ) -> tuple[list[str], list[str]]:
-    """Run two ffmpegs at once: the producer's stdout goes to ``copy_to`` and the consumer.
+    """Run two ffmpegs at once, the producer's stdout piped straight into the consumer's stdin.
 
     This lets an encode be checked (e.g. loudness-measured) on the second CPU core while it is
-    being written, instead of decoding the finished file again afterwards. Memory stays flat:
-    bytes are relayed in 64 KiB chunks.
+    being written, instead of decoding the finished file again afterwards. Nothing passes
+    through Python and memory stays flat at any length.
 
     Args:
-        producer_args: ffmpeg arguments whose output is ``pipe:1``.
+        producer_args: ffmpeg arguments with an output to ``pipe:1``.
         consumer_args: ffmpeg arguments reading ``pipe:0``.
-        copy_to: File that receives exactly the producer's output bytes.
         path, what, error, duration_s, progress: as for :func:`run_ffmpeg` (progress
             follows the producer).
+        cwd: Working directory for both processes (lets callers use plain relative names).
 
     Returns:
         The stderr tails of the producer and of the consumer.
@@ -227,7 +226,7 @@ def run_ffmpeg_tee(
     prod = [binary, "-hide_banner", "-nostdin", "-nostats", *producer_args]
     cons = [binary, "-hide_banner", "-nostats", *consumer_args]
     prod, fds = _with_progress(prod, duration_s, progress)
-    log.debug("running: %s | tee %s | %s", format_command(prod), copy_to, format_command(cons))
+    log.debug("running: %s | %s", format_command(prod), format_command(cons))
     try:
         producer = subprocess.Popen(
             prod,
@@ -235,14 +234,25 @@ def run_ffmpeg_tee(
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             pass_fds=(fds[1],) if fds else (),
+            cwd=cwd,
         )
     except OSError as exc:
         _close_fds(fds)
         raise FfmpegNotFound(f"{binary}: cannot run ffmpeg: {exc.strerror or exc}") from exc
-    consumer = subprocess.Popen(
-        cons, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    assert producer.stdout and producer.stderr and consumer.stdin and consumer.stderr
+    assert producer.stdout is not None and producer.stderr is not None
+    try:
+        consumer = subprocess.Popen(
+            cons, stdin=producer.stdout, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            cwd=cwd,
+        )
+    except BaseException:
+        producer.kill()
+        producer.wait()
+        _close_fds(fds)
+        raise
+    # Only the consumer may hold the read end, so the producer sees EPIPE if it dies.
+    producer.stdout.close()
+    assert consumer.stderr is not None
     prod_err, cons_err = _Drain(producer.stderr), _Drain(consumer.stderr)
     drains = [prod_err, cons_err]
     if fds is not None and progress is not None and duration_s:
@@ -250,29 +260,13 @@ def run_ffmpeg_tee(
         drains.append(_Drain(os.fdopen(fds[0], "rb"), _progress_reader(duration_s, progress)))
     for drain in drains:
         drain.start()
-    consumer_alive = True
-    try:
-        with open(copy_to, "wb") as out:
-            while chunk := producer.stdout.read(_CHUNK_BYTES):
-                out.write(chunk)
-                if consumer_alive:
-                    try:
-                        consumer.stdin.write(chunk)
-                    except BrokenPipeError:
-                        consumer_alive = False
-    finally:
-        producer.stdout.close()
-        try:
-            consumer.stdin.close()
-        except BrokenPipeError:
-            pass
-        prod_code = producer.wait()
-        cons_code = consumer.wait()
-        for drain in drains:
-            drain.join()
+    prod_code = producer.wait()
+    cons_code = consumer.wait()
+    for drain in drains:
+        drain.join()
     if prod_code != 0:
         raise _fail(error, path, what, prod, prod_err.lines)
-    if cons_code != 0 or not consumer_alive:
+    if cons_code != 0:
         raise _fail(error, path, what, cons, cons_err.lines)
     return list(prod_err.lines), list(cons_err.lines)
 

@@ -1,0 +1,82 @@
+"""Build the ffmpeg filter graph that joins and downmixes sources (shared by measure and encode).
+
+Both passes of the loudness normalisation must hear exactly the same signal, so the graph that
+turns ``[intro?, body, outro?]`` into one stream in the output's channel layout is built here,
+once. Measuring after the downmix is what EBU R128 practice asks for: a 5.1 source measured as
+5.1 and then folded down by the encoder lands several LU off and clips.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+LAYOUTS: dict[int, str] = {1: "mono", 2: "stereo"}
+
+
+@dataclass(frozen=True, slots=True)
+class JoinGraph:
+    """ffmpeg input arguments plus a filter graph whose output pad is ``label``."""
+
+    input_args: tuple[str, ...]
+    graph: str
+    label: str
+
+
+def input_url(path: Path) -> str:
+    """Return ``path`` as an ffmpeg input URL (``file:`` so names with ``:`` stay files)."""
+    return f"file:{Path(path).resolve()}"
+
+
+def build_join_graph(
+    sources: Sequence[Path],
+    *,
+    channels: int,
+    sample_rate_hz: int | None,
+    crossfade_s: float,
+    durations_s: Sequence[float] | None = None,
+    first_input: int = 0,
+    label: str = "joined",
+) -> JoinGraph:
+    """Join ``sources`` with triangular crossfades, converted to ``channels`` (and rate).
+
+    Args:
+        sources: Files in playing order, e.g. ``[intro, body, outro]``.
+        channels: Output channel count (1 or 2); every source is down/up-mixed to it first.
+        sample_rate_hz: Resample to this rate, or None to keep the first source's rate
+            (only allowed for a single source: crossfades need one rate).
+        crossfade_s: Crossfade length; clamped to half the shorter neighbour.
+        durations_s: Source durations, used to clamp the crossfade.
+        first_input: ffmpeg input index of ``sources[0]`` (when other inputs come first).
+        label: Name of the output pad.
+    """
+    if not sources:
+        raise ValueError("at least one source is needed")
+    if channels not in LAYOUTS:
+        raise ValueError(f"channels must be 1 or 2, not {channels}")
+    if sample_rate_hz is None and len(sources) > 1:
+        raise ValueError("joining sources needs a common sample rate")
+    fmt = f"aformat=sample_fmts=fltp:channel_layouts={LAYOUTS[channels]}"
+    if sample_rate_hz is not None:
+        # soxr is not always built in; swr's default resampler is what `-ar` uses.
+        fmt = f"aresample={sample_rate_hz},{fmt}"
+    inputs: list[str] = []
+    parts: list[str] = []
+    for i, src in enumerate(sources):
+        inputs += ["-i", input_url(src)]
+        parts.append(f"[{first_input + i}:a:0]{fmt}[{label}_in{i}]")
+    current = f"{label}_in0"
+    for i in range(1, len(sources)):
+        fade = crossfade_s
+        if durations_s is not None:
+            fade = min(fade, durations_s[i - 1] / 2, durations_s[i] / 2)
+        out = label if i == len(sources) - 1 else f"{label}_x{i}"
+        if fade >= 0.01:
+            parts.append(f"[{current}][{label}_in{i}]acrossfade=d={fade:.3f}:c1=tri:c2=tri[{out}]")
+        else:
+            parts.append(f"[{current}][{label}_in{i}]concat=n=2:v=0:a=1[{out}]")
+        current = out
+    if len(sources) == 1:
+        parts[0] = parts[0].replace(f"[{label}_in0]", f"[{label}]")
+    return JoinGraph(tuple(inputs), ";".join(parts), label)
