@@ -1,0 +1,478 @@
+"""Read a foreign podcast feed (another host's RSS) into plain frozen values.
+
+This is the reading half of ``kotocast import``: no network, no files, only bytes in and
+dataclasses out. The feed comes from anywhere, so it is parsed with defusedxml and *every*
+DTD is refused before anything in it is looked at (``forbid_dtd``): an external entity
+(``<!ENTITY x SYSTEM "file:///etc/passwd">``) is never resolved and an entity-expansion bomb
+("billion laughs") is never expanded, so neither reads a file nor costs memory. Real podcast
+feeds have no use for a DTD.
+
+What a parser of podcast apps tolerates, this one tolerates too, and says so: an item without
+a guid is identified by its enclosure URL (what gPodder and most apps fall back to), an item
+without an enclosure or a usable date is listed in :attr:`ForeignFeed.skipped` with the reason,
+odd numbers are dropped rather than guessed. Item guids are kept verbatim (only surrounding
+whitespace is trimmed, as every app does): they are the episodes' identity in every
+subscriber's app (Apple's RSS guide: a guid never changes).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from html.parser import HTMLParser
+from xml.etree.ElementTree import Element, ParseError
+
+import defusedxml.ElementTree as SafeET
+from defusedxml import DefusedXmlException
+
+from episodes.model import EPISODE_TYPES
+from episodes.text import parse_clock
+from feeds.errors import FeedUnreadable
+
+#: The itunes namespace as Apple writes it, and the capitalised spelling old feeds still use.
+ITUNES_NAMESPACES = (
+    "http://www.itunes.com/dtds/podcast-1.0.dtd",
+    "http://www.itunes.com/DTDs/Podcast-1.0.dtd",
+)
+#: The Podcast Index namespace, and the GitHub URL early adopters declared.
+PODCAST_NAMESPACES = (
+    "https://podcastindex.org/namespace/1.0",
+    "https://github.com/Podcastindex-org/podcast-namespace/blob/main/docs/1.0.md",
+)
+ATOM_NS = "http://www.w3.org/2005/Atom"
+CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
+
+_MEDIA_TYPES = ("audio/", "video/")
+
+
+class FeedForbidden(FeedUnreadable):
+    """The XML declares a DTD or entities (external entities, expansion bombs): refused unread."""
+
+
+class FeedNotPodcast(FeedUnreadable):
+    """The bytes are not an RSS 2.0 podcast feed (an HTML page, Atom, a blog without media...)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ForeignEnclosure:
+    """An item's ``enclosure``: the media file listeners downloaded."""
+
+    url: str
+    length_bytes: int | None
+    mime_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class ForeignTranscript:
+    """A ``podcast:transcript`` link."""
+
+    url: str
+    mime_type: str
+    language: str | None = None
+    rel: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ForeignItem:
+    """One episode of a foreign feed, as the feed states it."""
+
+    guid: str
+    title: str
+    published_at: datetime
+    enclosure: ForeignEnclosure
+    description: str = ""
+    duration_s: float | None = None
+    season: int | None = None
+    number: int | None = None
+    episode_type: str = "full"
+    explicit: bool | None = None
+    chapters_url: str | None = None
+    transcripts: tuple[ForeignTranscript, ...] = ()
+    image_url: str | None = None
+    guid_from_enclosure: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedItem:
+    """An item the parser could not take, and why (1-based position in the feed)."""
+
+    position: int
+    title: str
+    why: str
+
+    def __str__(self) -> str:
+        name = f"{self.title!r}" if self.title else "(untitled)"
+        return f"item {self.position} {name}: {self.why}"
+
+
+@dataclass(frozen=True, slots=True)
+class ForeignShow:
+    """The channel-level settings of a foreign feed."""
+
+    title: str
+    description: str = ""
+    language: str | None = None
+    author: str | None = None
+    owner_name: str | None = None
+    owner_email: str | None = None
+    category: str | None = None
+    subcategory: str | None = None
+    explicit: bool | None = None
+    image_url: str | None = None
+    link: str | None = None
+    copyright: str | None = None
+    show_type: str = "episodic"
+    podcast_guid: str | None = None
+    self_url: str | None = None
+    new_feed_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ForeignFeed:
+    """A parsed foreign feed: the show, its usable items (feed order) and the skipped ones."""
+
+    show: ForeignShow
+    items: tuple[ForeignItem, ...]
+    skipped: tuple[SkippedItem, ...] = ()
+
+
+def parse_feed(xml: bytes, *, source: str) -> ForeignFeed:
+    """Parse a foreign podcast feed safely.
+
+    Args:
+        xml: the feed's bytes (the caller limits their size).
+        source: the file name or URL, named in every error.
+
+    Returns:
+        The show settings and items.
+
+    Raises:
+        FeedForbidden: the document has a DTD (external entities, entity bombs): nothing
+            in it was resolved or expanded.
+        FeedNotPodcast: not well-formed XML, not RSS 2.0, or no item with an audio or video
+            enclosure.
+    """
+    try:
+        root = SafeET.fromstring(
+            xml, forbid_dtd=True, forbid_entities=True, forbid_external=True
+        )
+    except DefusedXmlException as exc:
+        raise FeedForbidden(
+            f"{source}: refused: the XML declares a DTD or entities ({type(exc).__name__}); "
+            "podcast feeds never need one, and external entities or entity expansion are "
+            "never read"
+        ) from None
+    except ParseError as exc:
+        raise FeedNotPodcast(f"{source}: not a podcast feed: not well-formed XML ({exc})") from None
+    if root.tag != "rss":
+        raise FeedNotPodcast(
+            f"{source}: not a podcast feed: the document is <{_local(root.tag)}>, not <rss>"
+        )
+    channel = root.find("channel")
+    if channel is None:
+        raise FeedNotPodcast(f"{source}: not a podcast feed: <rss> has no <channel>")
+    show = _show(channel, source)
+    items: list[ForeignItem] = []
+    skipped: list[SkippedItem] = []
+    elements = channel.findall("item")
+    for position, element in enumerate(elements, start=1):
+        result = _item(element, position)
+        if isinstance(result, SkippedItem):
+            skipped.append(result)
+        else:
+            items.append(result)
+    if elements and all(_enclosure(e) is None for e in elements):
+        raise FeedNotPodcast(
+            f"{source}: not a podcast feed: none of its {len(elements)} items has an "
+            "audio or video enclosure"
+        )
+    _check_unique(items, skipped)
+    return ForeignFeed(show=show, items=tuple(items), skipped=tuple(skipped))
+
+
+# --- channel -----------------------------------------------------------------------------
+
+
+def _show(channel: Element, source: str) -> ForeignShow:
+    title = _text(channel.find("title"))
+    if not title:
+        raise FeedNotPodcast(f"{source}: not a podcast feed: the channel has no <title>")
+    owner = _itunes(channel, "owner")
+    category, subcategory = _category(channel)
+    image = _itunes(channel, "image")
+    image_url = _attr(image, "href")
+    if image_url is None:
+        image_url = _text(channel.find("image/url")) or None
+    self_url = None
+    for link in channel.findall(f"{{{ATOM_NS}}}link"):
+        if link.get("rel") == "self" and link.get("href"):
+            self_url = link.get("href", "").strip()
+            break
+    guid = _text(_podcast(channel, "guid")).lower() or None
+    show_type = _text(_itunes(channel, "type")).lower()
+    description = (
+        _text(channel.find("description"))
+        or _text(_itunes(channel, "summary"))
+    )
+    return ForeignShow(
+        title=_single_line(title),
+        description=html_to_text(description),
+        language=_text(channel.find("language")) or None,
+        author=_single_line(_text(_itunes(channel, "author"))) or None,
+        owner_name=_single_line(_text(_itunes(owner, "name"))) or None,
+        owner_email=_text(_itunes(owner, "email")) or None,
+        category=category,
+        subcategory=subcategory,
+        explicit=_explicit(_text(_itunes(channel, "explicit"))),
+        image_url=image_url,
+        link=_text(channel.find("link")) or None,
+        copyright=_single_line(_text(channel.find("copyright"))) or None,
+        show_type=show_type if show_type in ("episodic", "serial") else "episodic",
+        podcast_guid=guid,
+        self_url=self_url,
+        new_feed_url=_text(_itunes(channel, "new-feed-url")) or None,
+    )
+
+
+def _category(channel: Element) -> tuple[str | None, str | None]:
+    for element in _all(channel, ITUNES_NAMESPACES, "category"):
+        text = (element.get("text") or "").strip()
+        if text:
+            sub = next(iter(_all(element, ITUNES_NAMESPACES, "category")), None)
+            sub_text = (sub.get("text") or "").strip() if sub is not None else ""
+            return text, sub_text or None
+    return None, None
+
+
+# --- items -------------------------------------------------------------------------------
+
+
+def _item(element: Element, position: int) -> ForeignItem | SkippedItem:
+    title = _single_line(_text(element.find("title")) or _text(_itunes(element, "title")))
+    enclosure = _enclosure(element)
+    if enclosure is None:
+        return SkippedItem(position, title, "no audio or video enclosure")
+    guid = _text(element.find("guid"))
+    from_enclosure = not guid
+    if from_enclosure:
+        # What podcast apps identify such an item by (gPodder, Pocket Casts): its media URL.
+        guid = enclosure.url
+    if not title:
+        return SkippedItem(position, title, "no title")
+    raw_date = _text(element.find("pubDate"))
+    published = parse_rfc2822(raw_date)
+    if published is None:
+        why = f"pubDate {raw_date!r} is not an RFC 2822 date" if raw_date else "no pubDate"
+        return SkippedItem(position, title, why)
+    description = (
+        _text(element.find(f"{{{CONTENT_NS}}}encoded"))
+        or _text(element.find("description"))
+        or _text(_itunes(element, "summary"))
+    )
+    episode_type = _text(_itunes(element, "episodeType")).lower()
+    chapters = _podcast(element, "chapters")
+    return ForeignItem(
+        guid=guid,
+        title=title,
+        published_at=published,
+        enclosure=enclosure,
+        description=html_to_text(description),
+        duration_s=parse_duration(_text(_itunes(element, "duration"))),
+        season=_positive(_text(_itunes(element, "season")) or _text(_podcast(element, "season"))),
+        number=_positive(
+            _text(_itunes(element, "episode")) or _text(_podcast(element, "episode"))
+        ),
+        episode_type=episode_type if episode_type in EPISODE_TYPES else "full",
+        explicit=_explicit(_text(_itunes(element, "explicit"))),
+        chapters_url=_attr(chapters, "url"),
+        transcripts=tuple(
+            ForeignTranscript(
+                url=t.get("url", "").strip(),
+                mime_type=(t.get("type") or "").strip().lower(),
+                language=(t.get("language") or "").strip() or None,
+                rel=(t.get("rel") or "").strip() or None,
+            )
+            for t in _all(element, PODCAST_NAMESPACES, "transcript")
+            if (t.get("url") or "").strip()
+        ),
+        image_url=_attr(_itunes(element, "image"), "href"),
+        guid_from_enclosure=from_enclosure,
+    )
+
+
+def _enclosure(element: Element) -> ForeignEnclosure | None:
+    for enc in element.findall("enclosure"):
+        url = (enc.get("url") or "").strip()
+        mime = (enc.get("type") or "").strip().lower()
+        if not url or (mime and not mime.startswith(_MEDIA_TYPES)):
+            continue
+        length = (enc.get("length") or "").strip()
+        return ForeignEnclosure(
+            url=url,
+            length_bytes=int(length) if length.isdigit() and int(length) > 0 else None,
+            mime_type=mime,
+        )
+    return None
+
+
+def _check_unique(items: list[ForeignItem], skipped: list[SkippedItem]) -> None:
+    """Drop later items that repeat a guid: one guid is one episode in every app."""
+    seen: set[str] = set()
+    kept: list[ForeignItem] = []
+    for position, item in enumerate(items, start=1):
+        if item.guid in seen:
+            skipped.append(SkippedItem(position, item.title,
+                                       f"guid {item.guid!r} repeats an earlier item"))
+        else:
+            seen.add(item.guid)
+            kept.append(item)
+    items[:] = kept
+
+
+# --- values ------------------------------------------------------------------------------
+
+
+def parse_rfc2822(value: str) -> datetime | None:
+    """Parse an RSS ``pubDate``, keeping its UTC offset; ``None`` if it is not a date.
+
+    ``-0000`` ("offset unknown", RFC 2822 section 3.3) and zone names are read as UTC.
+    """
+    if not value:
+        return None
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.replace(microsecond=0)
+
+
+def parse_duration(value: str) -> float | None:
+    """Parse ``itunes:duration`` (seconds, ``MM:SS`` or ``HH:MM:SS``); ``None`` if odd."""
+    if not value:
+        return None
+    try:
+        seconds = parse_clock(value.strip())
+    except ValueError:
+        return None
+    return seconds if seconds > 0 else None
+
+
+def _positive(value: str) -> int | None:
+    return int(value) if value.isdigit() and int(value) >= 1 else None
+
+
+def _explicit(value: str) -> bool | None:
+    value = value.lower()
+    if value in ("true", "yes", "explicit"):
+        return True
+    if value in ("false", "no", "clean"):
+        return False
+    return None
+
+
+def _text(element: Element | None) -> str:
+    if element is None:
+        return ""
+    return "".join(element.itertext()).strip()
+
+
+def _single_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _attr(element: Element | None, name: str) -> str | None:
+    if element is None:
+        return None
+    return (element.get(name) or "").strip() or None
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _all(element: Element | None, namespaces: tuple[str, ...], name: str) -> list[Element]:
+    if element is None:
+        return []
+    found: list[Element] = []
+    for ns in namespaces:
+        found += element.findall(f"{{{ns}}}{name}")
+    return found
+
+
+def _itunes(element: Element | None, name: str) -> Element | None:
+    return next(iter(_all(element, ITUNES_NAMESPACES, name)), None)
+
+
+def _podcast(element: Element | None, name: str) -> Element | None:
+    return next(iter(_all(element, PODCAST_NAMESPACES, name)), None)
+
+
+# --- descriptions ------------------------------------------------------------------------
+
+_BLOCK_TAGS = frozenset({"p", "div", "br", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6",
+                         "blockquote", "pre", "table", "tr", "hr"})
+_SKIP_TAGS = frozenset({"script", "style", "head", "title"})
+_SAFE_HREF = re.compile(r"^https?://\S+$", re.IGNORECASE)
+
+
+class _TextMaker(HTMLParser):
+    """HTML show notes -> the Markdown-ish text kotocast stores (links and lists kept)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self.skip = 0
+        self.links: list[str | None] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP_TAGS:
+            self.skip += 1
+        elif tag == "li":
+            self.out.append("\n- ")
+        elif tag == "br":
+            self.out.append("\n")
+        elif tag in _BLOCK_TAGS:
+            self.out.append("\n\n")
+        elif tag == "a":
+            href = next((v for k, v in attrs if k == "href" and v), None)
+            safe = href.strip() if href and _SAFE_HREF.match(href.strip()) else None
+            self.links.append(safe)
+            if safe:
+                self.out.append("[")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP_TAGS:
+            self.skip = max(0, self.skip - 1)
+        elif tag in _BLOCK_TAGS or tag == "li":
+            self.out.append("\n\n" if tag != "li" else "")
+        elif tag == "a" and self.links:
+            href = self.links.pop()
+            if href:
+                self.out.append(f"]({href})")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skip:
+            self.out.append(re.sub(r"[ \t\r\n]+", " ", data))
+
+
+def html_to_text(html: str) -> str:
+    """Turn a feed's HTML description into plain text with Markdown links and lists.
+
+    kotocast stores descriptions as text/Markdown and renders Apple's HTML subset itself
+    (:mod:`feeds.description`), so foreign HTML is flattened here: paragraphs become blank
+    lines, ``<li>`` becomes ``- ``, ``<a href>`` with an http(s) target becomes
+    ``[text](href)``; scripts, styles and every other tag are dropped.
+    """
+    if "<" not in html and "&" not in html:
+        return html.strip()
+    maker = _TextMaker()
+    maker.feed(html)
+    maker.close()
+    lines = [line.strip() for line in "".join(maker.out).split("\n")]
+    text = "\n".join(lines)
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text.strip()
