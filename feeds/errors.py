@@ -28,3 +28,7 @@ class GuardRefused(FeedError):
 
 class UrlInvalid(FeedError):
     """A base URL or object key cannot make an absolute http(s) URL for the feed."""
+
+
+class FeedUnrenderable(FeedError):
+    """The show or an episode lacks what a feed needs (title, media, a timezone-aware date)."""

@@ -29,7 +29,7 @@ from lxml import etree
 
 from episodes.model import Asset, Episode, Person, Show, Transcript
 from feeds.description import description_html, xml_text
-from feeds.errors import FeedError, UrlInvalid
+from feeds.errors import FeedUnrenderable, UrlInvalid
 from feeds.guid import podcast_guid
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
@@ -52,8 +52,8 @@ _FREQ_LABELS = {"DAILY": "Daily", "WEEKLY": "Weekly", "MONTHLY": "Monthly", "YEA
 _RRULE_FREQ = re.compile(r"(?:^|;)FREQ=([A-Z]+)")
 
 
-class EpisodeUnrenderable(FeedError):
-    """An episode handed to :func:`render_feed` lacks what every item needs (media, date)."""
+class EpisodeUnrenderable(FeedUnrenderable):
+    """An episode handed to :func:`render_feed` lacks what every item needs."""
 
 
 class _Nodes(BaseExtension):  # type: ignore[misc]
@@ -205,7 +205,8 @@ def render_feed(
         The feed, starting ``<?xml version="1.0" encoding="UTF-8"?>``.
 
     Raises:
-        EpisodeUnrenderable: an episode without media or a timezone-aware publish time.
+        FeedUnrenderable: blank show title; ``EpisodeUnrenderable`` (a subclass) for an
+            episode without media, title or a timezone-aware publish time.
         UrlInvalid: ``base_url`` is not absolute http(s) or an object key is unusable.
     """
     alternate_feeds = alternate_feeds or {}
@@ -221,6 +222,8 @@ def render_feed(
 
     title = show.titles.get(language, show.title) if language else show.title
     text = show.descriptions.get(language, show.description) if language else show.description
+    if not xml_text(title).strip():
+        raise FeedUnrenderable(f"show title {title!r} is blank once XML-forbidden characters go")
     fg.title(xml_text(title))
     fg.link(href=feed_url, rel="self", type="application/rss+xml")
     fg.link(href=show.link or base_url, rel="alternate")  # RSS <link>: the last link() call
@@ -338,6 +341,8 @@ def _item(
         transcripts = [_transcript(base_url, t, rel="captions") for t in variant.captions]
     if media is None:
         raise EpisodeUnrenderable(f"{episode.slug}: no processed media to enclose")
+    if not xml_text(title).strip():
+        raise EpisodeUnrenderable(f"{episode.slug}: title is blank")
 
     if media.duration_s is not None:
         nodes.append(_node(_ITUNES + "duration", str(round(media.duration_s))))
