@@ -155,9 +155,7 @@ def parse_feed(xml: bytes, *, source: str) -> ForeignFeed:
             enclosure.
     """
     try:
-        root = SafeET.fromstring(
-            xml, forbid_dtd=True, forbid_entities=True, forbid_external=True
-        )
+        root = SafeET.fromstring(xml, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
         raise FeedForbidden(
             f"{source}: refused: the XML declares a DTD or entities ({type(exc).__name__}); "
@@ -212,10 +210,7 @@ def _show(channel: Element, source: str) -> ForeignShow:
             break
     guid = _text(_podcast(channel, "guid")).lower() or None
     show_type = _text(_itunes(channel, "type")).lower()
-    description = (
-        _text(channel.find("description"))
-        or _text(_itunes(channel, "summary"))
-    )
+    description = _text(channel.find("description")) or _text(_itunes(channel, "summary"))
     return ForeignShow(
         title=_single_line(title),
         description=html_to_text(description),
@@ -281,9 +276,7 @@ def _item(element: Element, position: int) -> ForeignItem | SkippedItem:
         description=html_to_text(description),
         duration_s=parse_duration(_text(_itunes(element, "duration"))),
         season=_positive(_text(_itunes(element, "season")) or _text(_podcast(element, "season"))),
-        number=_positive(
-            _text(_itunes(element, "episode")) or _text(_podcast(element, "episode"))
-        ),
+        number=_positive(_text(_itunes(element, "episode")) or _text(_podcast(element, "episode"))),
         episode_type=episode_type if episode_type in EPISODE_TYPES else "full",
         explicit=_explicit(_text(_itunes(element, "explicit"))),
         chapters_url=_attr(chapters, "url"),
@@ -323,8 +316,9 @@ def _check_unique(items: list[ForeignItem], skipped: list[SkippedItem]) -> None:
     kept: list[ForeignItem] = []
     for position, item in enumerate(items, start=1):
         if item.guid in seen:
-            skipped.append(SkippedItem(position, item.title,
-                                       f"guid {item.guid!r} repeats an earlier item"))
+            skipped.append(
+                SkippedItem(position, item.title, f"guid {item.guid!r} repeats an earlier item")
+            )
         else:
             seen.add(item.guid)
             kept.append(item)
@@ -413,8 +407,26 @@ def _podcast(element: Element | None, name: str) -> Element | None:
 
 # --- descriptions ------------------------------------------------------------------------
 
-_BLOCK_TAGS = frozenset({"p", "div", "br", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6",
-                         "blockquote", "pre", "table", "tr", "hr"})
+_BLOCK_TAGS = frozenset(
+    {
+        "p",
+        "div",
+        "br",
+        "ul",
+        "ol",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "pre",
+        "table",
+        "tr",
+        "hr",
+    }
+)
 _SKIP_TAGS = frozenset({"script", "style", "head", "title"})
 _SAFE_HREF = re.compile(r"^https?://\S+$", re.IGNORECASE)
 
