@@ -74,6 +74,10 @@ class AddRequest:
     transcripts: tuple[Path, ...] = ()
     persons: tuple[str, ...] = ()
     soundbites: tuple[str, ...] = ()
+    # ``kotocast import``: keep the episode's guid from the old feed (apps know it by that)
+    # and its numbering as it was (no number invented for an unnumbered episode).
+    guid: str | None = None
+    auto_number: bool = True
 
 
 def add_episode(
@@ -120,7 +124,7 @@ def add_episode(
         )
         episode = Episode(
             slug=meta.slug,
-            guid=new_guid(),
+            guid=request.guid or new_guid(),
             title=meta.title,
             description=meta.description,
             publish_at=meta.publish_at,
@@ -185,7 +189,7 @@ def _check_metadata(
         raise FieldInvalid("--type", f"must be one of {', '.join(EPISODE_TYPES)}")
     season = None if request.season is None else positive_int(request.season, "--season")
     number = None if request.number is None else positive_int(request.number, "--number")
-    if number is None and request.episode_type == "full":
+    if number is None and request.episode_type == "full" and request.auto_number:
         # Apple lists numbered episodes; number full episodes in order unless told otherwise.
         number = max((e.number or 0 for e in existing if e.season == season), default=0) + 1
     if show.show_type == "serial" and number is None:
