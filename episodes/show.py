@@ -251,8 +251,16 @@ def render_new_config(
     show_type: str,
     medium: str = "podcast",
     languages: tuple[str, ...] = (),
+    subcategory: str | None = None,
+    link: str | None = None,
+    copyright: str | None = None,
+    podcast_guid: str | None = None,
 ) -> str:
-    """Return the text of a new, commented ``kotocast.toml``."""
+    """Return the text of a new, commented ``kotocast.toml``.
+
+    ``podcast_guid`` is given by ``kotocast import``: the moved show keeps the identity it
+    had (Podcast Index namespace, guid.md: assigned once, kept when the feed moves).
+    """
     doc = tomlkit.document()
     doc.add(tomlkit.comment("kotocast show settings. Edit by hand; 'kotocast status' checks it."))
     doc.add(tomlkit.comment("Reference: README.md, section 'kotocast.toml'."))
@@ -267,16 +275,26 @@ def render_new_config(
         show.add("languages", list(languages))
     show.add("category", category)
     show["category"].comment("Apple's category list, spelled exactly")
+    if subcategory:
+        show.add("subcategory", subcategory)
     show.add("explicit", explicit)
     show.add("type", show_type)
     show["type"].comment("episodic (newest first) or serial (in order)")
     show.add("medium", medium)
     if image:
         show.add("image", image)
+    if link:
+        show.add("link", link)
+    if copyright:
+        show.add("copyright", copyright)
     show.add("base_url", base_url)
     show["base_url"].comment("public URL where the storage root is served")
     show.add("locked", True)
-    show.add(tomlkit.comment("podcast_guid is written at the first publish: never change it."))
+    if podcast_guid:
+        show.add("podcast_guid", podcast_guid)
+        show["podcast_guid"].comment("kept from the imported feed: never change it")
+    else:
+        show.add(tomlkit.comment("podcast_guid is written at the first publish: never change it."))
     if languages:
         show.add("titles", {lang: title for lang in languages})
         show.add("descriptions", {lang: description for lang in languages})
