@@ -176,7 +176,7 @@ def make_cover(
 
     width, height = (size, size) if isinstance(size, int) else size
     img = Image.linear_gradient("L").resize((width, height))
-    rgb = Image.merge("RGB", (img, img.transpose(Image.Transpose.ROTATE_90), img.point(lambda v: 255 - v)))
+    rgb = Image.merge("RGB", (img, img.transpose(Image.Transpose.FLIP_LEFT_RIGHT), img.point(lambda v: 255 - v)))
     if mode == "RGBA":
         out = rgb.convert("RGBA")
         out.putalpha(img)
