@@ -86,7 +86,7 @@ def test_sigkill_at_random_moments_never_breaks_the_feed(
         mid_publish += _get(s3, bucket, "_kotocast/lock.json") is not None
 
     final = _run(s3_server, bucket, folder)
-    out, err = final.communicate(timeout=120)
+    _out, err = final.communicate(timeout=120)
     assert final.returncode == 0, err.decode()[-2000:]
     assert kills >= 4 and mid_publish >= 3, (kills, mid_publish)
     assert _get(s3, bucket, "_kotocast/lock.json") is None

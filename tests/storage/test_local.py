@@ -62,7 +62,9 @@ def test_unsafe_keys_are_refused(folder: LocalFolderStorage, key: str) -> None:
     assert not (folder.root.parent / "outside.mp3").exists()
 
 
-@pytest.mark.parametrize("key", ["feed.xml", "media/0001-kahvi-3fa2.mp3", "a/b/c_d~e+f=g,h@i-j.vtt"])
+@pytest.mark.parametrize(
+    "key", ["feed.xml", "media/0001-kahvi-3fa2.mp3", "a/b/c_d~e+f=g,h@i-j.vtt"]
+)
 def test_safe_keys_are_accepted(key: str) -> None:
     assert validate_key(key) == key
 
@@ -71,7 +73,9 @@ def test_put_is_atomic_and_leaves_no_temp_files(folder: LocalFolderStorage, tmp_
     src = tmp_path / "src.mp3"
     src.write_bytes(b"a" * 100_000)
     got: list[int] = []
-    folder.put("media/x.mp3", src, content_type="audio/mpeg", cache_control="x", progress=got.append)
+    folder.put(
+        "media/x.mp3", src, content_type="audio/mpeg", cache_control="x", progress=got.append
+    )
     folder.put("media/x.mp3", b"new", content_type="audio/mpeg", cache_control="x")
     assert folder.get("media/x.mp3") == b"new"
     assert got == [100_000]

@@ -6,7 +6,6 @@ import http.client
 import os
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -79,8 +78,12 @@ def test_head_has_length_and_no_body(site: tuple[str, int]) -> None:
 
 @pytest.mark.parametrize(
     ("header", "start", "end"),
-    [("bytes=0-99", 0, 99), ("bytes=10000-", 10000, 10239), ("bytes=-40", 10200, 10239),
-     ("bytes=10200-99999", 10200, 10239)],
+    [
+        ("bytes=0-99", 0, 99),
+        ("bytes=10000-", 10000, 10239),
+        ("bytes=-40", 10200, 10239),
+        ("bytes=10200-99999", 10200, 10239),
+    ],
 )
 def test_byte_ranges(site: tuple[str, int], header: str, start: int, end: int) -> None:
     status, headers, body = _request(site, "GET", "/media/ep1.mp3", {"Range": header})

@@ -38,7 +38,7 @@ def _body(s3: Any, bucket: str, key: str) -> bytes | None:
 def test_first_publish_uploads_everything_with_headers(
     storage: S3Storage, s3: Any, bucket: str
 ) -> None:
-    media = media_set(3, 1000) + [media_object("media/big-0001.mp3", b"x" * (11 * MB))]
+    media = [*media_set(3, 1000), media_object("media/big-0001.mp3", b"x" * (11 * MB))]
     feed = feed_object(render_test_feed(media))
     report = publish_objects(storage, media, [feed])
 
@@ -109,7 +109,7 @@ def test_immutable_key_with_other_bytes_is_refused(
 ) -> None:
     s3.put_object(Bucket=bucket, Key="show/media/ep-1.mp3", Body=b"old bytes, same length!!")
     clash = media_object("media/ep-1.mp3", b"new bytes, same length!!")
-    with pytest.raises(ObjectConflict, match="media/ep-1.mp3"):
+    with pytest.raises(ObjectConflict, match=r"media/ep-1\.mp3"):
         publish_objects(storage, [clash], [feed_object(render_test_feed([clash]))])
     assert _body(s3, bucket, "media/ep-1.mp3") == b"old bytes, same length!!"
     assert _body(s3, bucket, "feed.xml") is None
@@ -136,7 +136,8 @@ def test_object_left_by_killed_run_is_adopted_not_reuploaded(
 def test_faults_503_and_resets_are_survived(
     storage: S3Storage, proxy: FaultProxy, s3: Any, bucket: str
 ) -> None:
-    media = media_set(30, 20_000) + [
+    media = [
+        *media_set(30, 20000),
         media_object("media/big-a.mp3", b"a" * (12 * MB)),
         media_object("media/big-b.mp3", b"b" * (7 * MB)),
     ]
@@ -204,7 +205,7 @@ def test_concurrent_publishes_serialise_and_keep_every_object(
                 [feed_object(render_test_feed(sets[tag], title=tag))],
                 lock_timeout_s=60,
             )
-        except Exception as e:  # noqa: BLE001 - recorded for the assertion below
+        except Exception as e:
             results[tag] = e
         finally:
             st.close()
@@ -232,7 +233,7 @@ def test_lock_held_by_live_publisher_raises_publish_locked(
     s3.put_object(Bucket=bucket, Key=f"show/{LOCK_KEY}", Body=json.dumps(lock).encode())
     media = media_set(1, 100)
     started = time.monotonic()
-    with pytest.raises(PublishLocked, match="another publish .*other-host"):
+    with pytest.raises(PublishLocked, match=r"another publish .*other-host"):
         publish_objects(storage, media, [], lock_timeout_s=1.0)
     assert time.monotonic() - started < 10
     assert _body(s3, bucket, MANIFEST_KEY) is None
