@@ -415,7 +415,7 @@ def _upload_parallel(
     futures: list[Future[None]] = [
         pool.submit(_put, storage, obj, progress_for(obj.key)) for obj in ordered
     ]
-    done, pending = wait(futures, return_when=FIRST_EXCEPTION)
+    _done, pending = wait(futures, return_when=FIRST_EXCEPTION)
     for future in pending:
         future.cancel()
     wait(pending)
@@ -509,7 +509,9 @@ def publish_objects(
                     storage, [o for o in documents_upload if o.immutable], manifest, pool
                 )
             }
-            documents_upload = [o for o in documents_upload if not o.immutable or o.key in doc_immutables]
+            documents_upload = [
+                o for o in documents_upload if not o.immutable or o.key in doc_immutables
+            ]
             total = sum(o.size_bytes for o in media_upload + documents_upload)
             progress_for = _progress_factory(progress, total)
 
