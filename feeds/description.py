@@ -46,6 +46,8 @@ _BLOCKS = {
 def xml_text(text: str) -> str:
     """Return ``text`` without the characters XML 1.0 cannot carry (C0 controls but tab,
     LF, CR; surrogates; U+FFFE, U+FFFF), so every feed stays well-formed."""
+    if text.isascii() and text.isprintable():  # C fast path: nothing to strip
+        return text
     return _XML_FORBIDDEN.sub("", text)
 
 

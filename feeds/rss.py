@@ -95,7 +95,11 @@ def _append(parent: etree._Element, nodes: Iterable[Node]) -> None:
 def _node(tag: str, text: str | None = None, children: tuple[Node, ...] = (), **attrs: Any) -> Node:
     return (
         tag,
-        {k: xml_text(str(v)) for k, v in attrs.items() if v is not None},
+        {
+            k: v if type(v) is str and v.isascii() and v.isprintable() else xml_text(str(v))
+            for k, v in attrs.items()
+            if v is not None
+        },
         None if text is None else xml_text(text),
         children,
     )
@@ -114,15 +118,28 @@ def asset_url(base_url: str, key: str) -> str:
 
     Raises:
         UrlInvalid: base URL not absolute http(s), or the key empty, absolute or holding
-            ``.``/``..`` segments (which would leave the storage root).
+            empty, ``.`` or ``..`` segments (which would leave the storage root).
     """
+    return _url_prefix(base_url) + _encoded_key(key)
+
+
+def _url_prefix(base_url: str) -> str:
     parts = urlsplit(base_url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise UrlInvalid(f"{base_url}: base URL is not an absolute http(s) URL")
-    segments = key.split("/")
-    if not key or key.startswith("/") or any(s in ("", ".", "..") for s in segments):
+    return base_url.rstrip("/") + "/"
+
+
+_SAFE_KEY = re.compile(r"[A-Za-z0-9/._~-]+")
+_BAD_SEGMENT = re.compile(r"(?:^|/)\.{0,2}(?:/|$)")
+
+
+def _encoded_key(key: str) -> str:
+    if not key or _BAD_SEGMENT.search(key):
         raise UrlInvalid(f"{key!r}: object key is empty, absolute or has empty/./.. segments")
-    return base_url.rstrip("/") + "/" + quote(key, safe="/-._~!$'()*+,;=:@")
+    if _SAFE_KEY.fullmatch(key):  # the usual slug-and-hash keys: nothing to encode
+        return key
+    return quote(key, safe="/-._~!$'()*+,;=:@")
 
 
 def _number(value: float) -> str:
@@ -148,7 +165,7 @@ def _person(person: Person) -> Node:
 def _transcript(base_url: str, transcript: Transcript, *, rel: str | None) -> Node:
     return _node(
         _PODCAST + "transcript",
-        url=asset_url(base_url, transcript.asset.key),
+        url=base_url + _encoded_key(transcript.asset.key),
         type=transcript.asset.mime_type,
         language=transcript.language,
         rel=rel,
@@ -210,6 +227,7 @@ def render_feed(
         UrlInvalid: ``base_url`` is not absolute http(s) or an object key is unusable.
     """
     alternate_feeds = alternate_feeds or {}
+    base_url = _url_prefix(base_url)  # validated once; helpers append encoded keys
     items = [_item(show, e, base_url=base_url, language=language) for e in _sorted(episodes)]
     items = [i for i in items if i is not None]
 
@@ -277,10 +295,10 @@ def render_feed(
 
 def _show_image_url(show: Show, base_url: str) -> str | None:
     if show.image_key:
-        return asset_url(base_url, show.image_key)
+        return base_url + _encoded_key(show.image_key)
     if show.image:
         # Without a recorded key the artwork is published under its workspace path.
-        return show.image if _is_url(show.image) else asset_url(base_url, show.image)
+        return show.image if _is_url(show.image) else base_url + _encoded_key(show.image)
     return None
 
 
@@ -347,7 +365,7 @@ def _item(
     if media.duration_s is not None:
         nodes.append(_node(_ITUNES + "duration", str(round(media.duration_s))))
     if episode.image is not None:
-        nodes.append(_node(_ITUNES + "image", href=asset_url(base_url, episode.image.key)))
+        nodes.append(_node(_ITUNES + "image", href=base_url + _encoded_key(episode.image.key)))
     if episode.explicit is not None:
         nodes.append(_node(_ITUNES + "explicit", "true" if episode.explicit else "false"))
     if episode.season is not None:
@@ -364,7 +382,7 @@ def _item(
         nodes.append(
             _node(
                 _PODCAST + "chapters",
-                url=asset_url(base_url, episode.chapters_file.key),
+                url=base_url + _encoded_key(episode.chapters_file.key),
                 type=CHAPTERS_TYPE,
             )
         )
@@ -388,7 +406,7 @@ def _item(
     fields = {
         "title": xml_text(title),
         "description": description_html(text),
-        "url": asset_url(base_url, media.key),
+        "url": base_url + _encoded_key(media.key),
         "length": media.size_bytes,
         "type": media.mime_type,
         "date": date,
@@ -397,7 +415,7 @@ def _item(
 
 
 def _alternate(base_url: str, asset: Asset) -> Node:
-    source = _node(_PODCAST + "source", uri=asset_url(base_url, asset.key))
+    source = _node(_PODCAST + "source", uri=base_url + _encoded_key(asset.key))
     return _node(
         _PODCAST + "alternateEnclosure",
         None,
