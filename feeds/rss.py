@@ -229,7 +229,7 @@ def render_feed(
     alternate_feeds = alternate_feeds or {}
     base_url = _url_prefix(base_url)  # validated once; helpers append encoded keys
     items = [_item(show, e, base_url=base_url, language=language) for e in _sorted(episodes)]
-    items = [i for i in items if i is not None]
+    rendered = [i for i in items if i is not None]
 
     fg = FeedGenerator()
     # feedgen's itunes channel extension without its entry class: items get their itunes tags
@@ -274,7 +274,7 @@ def render_feed(
     )
 
     newest: datetime | None = None
-    for episode, nodes, fields in items:
+    for episode, nodes, fields in rendered:
         entry = fg.add_entry(order="append")
         entry.title(fields["title"])
         if fields["description"]:
