@@ -175,18 +175,23 @@ def parse_feed(xml: bytes, *, source: str) -> ForeignFeed:
     items: list[ForeignItem] = []
     skipped: list[SkippedItem] = []
     elements = channel.findall("item")
+    seen: set[str] = set()
     for position, element in enumerate(elements, start=1):
         result = _item(element, position)
         if isinstance(result, SkippedItem):
             skipped.append(result)
+        elif result.guid in seen:
+            # One guid is one episode in every app: a repeat is a copy, not a new episode.
+            why = f"guid {result.guid!r} repeats an earlier item"
+            skipped.append(SkippedItem(position, result.title, why))
         else:
+            seen.add(result.guid)
             items.append(result)
     if elements and all(_enclosure(e) is None for e in elements):
         raise FeedNotPodcast(
             f"{source}: not a podcast feed: none of its {len(elements)} items has an "
             "audio or video enclosure"
         )
-    _check_unique(items, skipped)
     return ForeignFeed(show=show, items=tuple(items), skipped=tuple(skipped))
 
 
@@ -308,21 +313,6 @@ def _enclosure(element: Element) -> ForeignEnclosure | None:
             mime_type=mime,
         )
     return None
-
-
-def _check_unique(items: list[ForeignItem], skipped: list[SkippedItem]) -> None:
-    """Drop later items that repeat a guid: one guid is one episode in every app."""
-    seen: set[str] = set()
-    kept: list[ForeignItem] = []
-    for position, item in enumerate(items, start=1):
-        if item.guid in seen:
-            skipped.append(
-                SkippedItem(position, item.title, f"guid {item.guid!r} repeats an earlier item")
-            )
-        else:
-            seen.add(item.guid)
-            kept.append(item)
-    items[:] = kept
 
 
 # --- values ------------------------------------------------------------------------------
