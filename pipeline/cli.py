@@ -272,3 +272,36 @@ def demo(directory: Path) -> None:
     for line in lines:
         click.echo(line)
     click.echo(f"feed: {feed_path}")
+
+
+@cli.command("import")
+@click.argument("source", metavar="FEED_URL_OR_FILE")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--base-url", default="http://localhost:8000/", show_default=True,
+              help="New show only: public URL where the storage root is served.")
+@click.option("--storage", default="public", show_default=True,
+              help="New show only: a folder (relative to DIRECTORY) or s3://BUCKET/PREFIX.")
+@click.option("--keep-audio", is_flag=True,
+              help="Keep the original MP3/M4A files byte for byte (no re-encoding).")
+@click.option("--now", "now_text", hidden=True, help="Pretend the time is this (tests).")
+def import_(source: str, directory: Path, base_url: str, storage: str, keep_audio: bool,
+            now_text: str | None) -> None:
+    """Import a podcast from its feed into DIRECTORY, keeping every guid.
+
+    Creates the show (settings, artwork, the feed's podcast:guid) on the first run; every run
+    adds only the episodes whose guid DIRECTORY does not hold yet. Exits 1 if anything was
+    skipped (each is named on stderr); run it again to retry and resume downloads.
+    """
+    from .importer import ImportRequest, import_feed
+
+    request = ImportRequest(source=source, directory=directory, base_url=base_url,
+                            storage=storage, keep_audio=keep_audio)
+    with _progress_bar("importing") as progress:
+        report = import_feed(request, now=_now(now_text), progress=progress)
+    for note in report.notes:
+        click.echo(f"kotocast: note: {note}", err=True)
+    for skipped in report.skipped:
+        click.echo(f"kotocast: skipped: {skipped}", err=True)
+    click.echo(report.summary())
+    if report.skipped:
+        raise click.exceptions.Exit(EXIT_INPUT)
