@@ -96,6 +96,14 @@ def publish(
         GuardRefused: the feed would change what subscribers depend on (nothing is uploaded).
         StorageError: storage failed; the live feed is left as it was.
     """
+    if load_show(workspace).medium == "video":
+        # A video series publishes one feed per language, pages, index.json and OPML.
+        from .video import publish_series
+
+        result: PublishResult = publish_series(
+            workspace, now=now, dry_run=dry_run, progress=progress
+        )
+        return result
     rendered = render_show(workspace, now=now)
     show, episodes, released, xml = (
         rendered.show, rendered.episodes, rendered.released, rendered.xml
