@@ -171,9 +171,27 @@ def init(directory: Path, **opts: Any) -> None:
               help="'Name:role' (guest, co-host, producer...). Repeatable.")
 @click.option("--soundbite", "soundbites", multiple=True,
               help="START+SECONDS for a podcast:soundbite and a teaser MP3. Repeatable.")
+@click.option("--language", help="Video series: the language of this version (one of the "
+              "series' languages). Adds or replaces that language's variant of --slug.")
+@click.option("--captions", multiple=True, type=click.Path(path_type=Path),
+              help="Video series: WebVTT/SRT captions; NAME.LANG.vtt sets their language "
+              "(default: --language). Repeatable.")
 @click.option("--now", "now_text", hidden=True, help="Pretend the time is this (tests).")
 def add(media: Path, now_text: str | None, **opts: Any) -> None:
-    """Normalise, encode, tag and catalog MEDIA as a new episode."""
+    """Normalise, encode, tag and catalog MEDIA as a new episode.
+
+    On a video series (init --medium video), add or replace the --language version of
+    episode --slug: kotocast add VIDEO --slug S --language ar --title T [--captions F]...
+    """
+    from episodes.show import load_show
+
+    language, captions = opts.pop("language"), tuple(opts.pop("captions"))
+    if load_show(Path.cwd()).medium == "video":
+        _add_variant(media, now_text, language, captions, opts)
+        return
+    if language or captions:
+        raise click.UsageError("--language and --captions are for video series; "
+                               "use --transcript for a podcast episode")
     from .add import AddRequest, add_episode
 
     request = AddRequest(media=media, **opts)
@@ -183,6 +201,27 @@ def add(media: Path, now_text: str | None, **opts: Any) -> None:
     extra = f", {loud.input_lufs:.1f} -> {loud.output_lufs:.1f} LUFS" if loud else ""
     click.echo(f"added {episode.slug}: {episode.title!r}{extra}, "
                f"publish {episode.publish_at.isoformat() if episode.publish_at else 'never'}")
+
+
+def _add_variant(
+    media: Path, now_text: str | None, language: str | None, captions: tuple[Path, ...],
+    opts: dict[str, Any],
+) -> None:
+    from .video import VariantRequest, add_variant
+
+    unused = [f"--{k.replace('_', '-')}" for k in ("image", "chapters", "season", "number")
+              if opts.get(k)] + [f"--{k[:-1]}" for k in ("transcripts", "persons", "soundbites")
+                                 if opts.get(k)]
+    if unused:
+        raise click.UsageError(f"{', '.join(unused)}: not available for video series variants")
+    request = VariantRequest(
+        media=media, slug=opts["slug"], language=language, title=opts["title"],
+        description=opts["description"], captions=captions, publish_at=opts["publish_at"],
+        draft=opts["draft"],
+    )
+    with _progress_bar("processing") as progress:
+        result = add_variant(Path.cwd(), request, now=_now(now_text), progress=progress)
+    click.echo(result.summary())
 
 
 @cli.command()
@@ -201,7 +240,20 @@ def publish(now_text: str | None, dry_run: bool, as_json: bool) -> None:
 @click.option("--now", "now_text", help="Show states as of this time.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 def status(now_text: str | None, as_json: bool) -> None:
-    """Show every episode: state, release time, duration and loudness."""
+    """Show every episode: state, release time, duration and loudness.
+
+    On a video series: the episode x language matrix (published, due, scheduled, draft,
+    missing; * = captions missing).
+    """
+    from episodes.show import load_show
+
+    if load_show(Path.cwd()).medium == "video":
+        from .video import render_coverage_table, series_coverage
+
+        coverage = series_coverage(Path.cwd(), now=_now(now_text))
+        click.echo(json.dumps(coverage.as_json(), sort_keys=True, indent=2, ensure_ascii=False)
+                   if as_json else render_coverage_table(coverage))
+        return
     from .status import render_status_table, show_status
 
     report = show_status(Path.cwd(), now=_now(now_text))
