@@ -10,9 +10,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from podserver import PodServer  # noqa: E402
+from podserver import PodServer
 
-from tests.mediagen import make_cover, make_tone  # noqa: E402
+from tests.mediagen import make_cover, make_tone
 
 
 @pytest.fixture(scope="session")

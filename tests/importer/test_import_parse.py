@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 import tracemalloc
-from datetime import timedelta, timezone
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import pytest
@@ -95,7 +95,7 @@ def test_feed_is_read_into_plain_values() -> None:
     assert [t.mime_type for t in first.transcripts] == ["text/vtt", "application/json"]
     # No guid: apps identify the item by its media URL, and so does the import.
     assert second.guid == "https://x.example/2.m4a" and second.guid_from_enclosure
-    assert second.published_at.tzinfo == timezone.utc
+    assert second.published_at.tzinfo == UTC
     assert second.enclosure.length_bytes is None
 
     reasons = {s.title: s.why for s in feed.skipped}
