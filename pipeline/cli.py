@@ -40,8 +40,9 @@ def main(argv: list[str] | None = None) -> None:
     """Run the CLI and turn kotocast's errors into one-line messages and exit codes."""
     code = EXIT_INPUT
     try:
-        cli.main(args=argv, prog_name="kotocast", standalone_mode=False)
-        code = EXIT_OK
+        # Without standalone mode click returns the code of a ctx.exit()/Exit instead of exiting.
+        returned = cli.main(args=argv, prog_name="kotocast", standalone_mode=False)
+        code = returned if isinstance(returned, int) else EXIT_OK
     except click.exceptions.Exit as exc:
         code = exc.exit_code
     except click.Abort:
