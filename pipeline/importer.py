@@ -272,6 +272,10 @@ def fetch_source(source: str, *, limits: DownloadLimits) -> bytes:
                 data = response.read(limits.max_feed_bytes + 1)
         except DownloadFailed as exc:
             raise SourceUnreadable(str(exc)) from None
+        except urllib.error.HTTPError as exc:
+            raise SourceUnreadable(
+                f"{source}: cannot fetch the feed: HTTP {exc.code} {exc.reason}"
+            ) from None
         except (OSError, HTTPException) as exc:
             raise SourceUnreadable(f"{source}: cannot fetch the feed: {_why(exc)}") from None
     elif re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*://", source):
