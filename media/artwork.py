@@ -102,7 +102,9 @@ def prepare_artwork(src: Path) -> Artwork:
     src = Path(src)
     image = _open(src)
     source_format = image.format
-    oriented = ImageOps.exif_transpose(image)
+    # EXIF orientation 2-8 means the pixels must be turned before anyone sees them.
+    rotated = image.getexif().get(0x0112, 1) not in (0, 1)
+    oriented = ImageOps.exif_transpose(image) if rotated else image
     width, height = oriented.size
     if width != height:
         raise ArtworkInvalid(
@@ -114,7 +116,6 @@ def prepare_artwork(src: Path) -> Artwork:
             f"{src}: artwork unusable: {width}x{height} px is smaller than Apple's minimum "
             f"{MIN_SIZE_PX}x{MIN_SIZE_PX}"
         )
-    rotated = oriented is not image
     compliant = (
         source_format in ("JPEG", "PNG")
         and image.mode == "RGB"

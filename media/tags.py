@@ -255,7 +255,9 @@ def write_id3(path: Path, tags: AudioTags) -> None:
         for _field, build in ID3_FIELDS:
             for frame in build(tags):
                 id3.add(frame)
-        # v2.3 has no UTF-8: mutagen stores text as UTF-16 with BOM when saving v2.3.
+        # mutagen leaves the 2.4 -> 2.3 frame conversion (TDRC -> TYER/TDAT...) to the
+        # caller; v2.3 has no UTF-8, so text is saved as UTF-16 with BOM.
+        id3.update_to_v23()
         id3.save(target, v2_version=3, v23_sep="/", padding=lambda info: 1024)
         check = ID3(target)
         if check.version[:2] != (2, 3) or str(check.get("TIT2", "")) != tags.title:
