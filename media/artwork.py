@@ -137,8 +137,9 @@ def prepare_artwork(src: Path) -> Artwork:
         else:
             out.save(buffer, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=False)
         data = buffer.getvalue()
-        log.info("converted artwork %s (%s %s %dpx) to %s", src, source_format, image.mode,
-                 width, fmt)
+        log.info(
+            "converted artwork %s (%s %s %dpx) to %s", src, source_format, image.mode, width, fmt
+        )
         width = height = out.width
     if fmt == "PNG":
         return Artwork(data, "image/png", "png", width, height)

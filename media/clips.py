@@ -60,9 +60,24 @@ def render_teaser(
     with tempfile.TemporaryDirectory(prefix=".kotocast-clip-", dir=dst.parent) as tmpdir:
         wav = Path(tmpdir) / "clip.wav"
         run_ffmpeg(
-            ["-ss", f"{start_s:.3f}", "-t", f"{duration_s:.3f}", "-i", input_url(src),
-             "-map", "0:a:0", "-map_metadata", "-1", "-c:a", "pcm_s16le", "-y", str(wav)],
-            path=src, what="cannot render teaser",
+            [
+                "-ss",
+                f"{start_s:.3f}",
+                "-t",
+                f"{duration_s:.3f}",
+                "-i",
+                input_url(src),
+                "-map",
+                "0:a:0",
+                "-map_metadata",
+                "-1",
+                "-c:a",
+                "pcm_s16le",
+                "-y",
+                str(wav),
+            ],
+            path=src,
+            what="cannot render teaser",
         )
         try:
             clip = AudioSegment.from_wav(wav)
@@ -80,7 +95,10 @@ def render_teaser(
         AudioSegment.converter = ffmpeg_binary()
         try:
             clip.export(
-                tmp_mp3, format="mp3", codec="libmp3lame", bitrate=f"{bitrate_kbps}k",
+                tmp_mp3,
+                format="mp3",
+                codec="libmp3lame",
+                bitrate=f"{bitrate_kbps}k",
                 parameters=["-id3v2_version", "3"],
             )
         except (CouldntEncodeError, PydubException, OSError) as exc:

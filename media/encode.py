@@ -132,17 +132,28 @@ def normalize_to_mp3(
     ]
     duration_s = sum(durations) - sum(fades)
     join = build_join_graph(
-        sources, channels=encoding.channels, sample_rate_hz=encoding.sample_rate_hz,
-        crossfade_s=crossfade_s, durations_s=durations,
+        sources,
+        channels=encoding.channels,
+        sample_rate_hz=encoding.sample_rate_hz,
+        crossfade_s=crossfade_s,
+        durations_s=durations,
     )
     # The same join again, as inputs 1.. of the checker (input 0 is the encoded stream).
     check_join = build_join_graph(
-        sources, channels=encoding.channels, sample_rate_hz=encoding.sample_rate_hz,
-        crossfade_s=crossfade_s, durations_s=durations, first_input=1, label="src",
+        sources,
+        channels=encoding.channels,
+        sample_rate_hz=encoding.sample_rate_hz,
+        crossfade_s=crossfade_s,
+        durations_s=durations,
+        first_input=1,
+        label="src",
     )
 
     measured = measure_join(
-        join, path=body, true_peak=False, duration_s=duration_s,
+        join,
+        path=body,
+        true_peak=False,
+        duration_s=duration_s,
         progress=_scaled(progress, 0.0, _MEASURE_SHARE),
     )
     if measured.integrated_lufs <= SILENCE_LUFS + 0.5:
@@ -165,14 +176,26 @@ def normalize_to_mp3(
         while True:
             passes += 1
             after, source_peak = _encode_and_measure(
-                join, check_join, tmp, gain_db, limit_dbfs, encoding, body=body, duration_s=duration_s,
+                join,
+                check_join,
+                tmp,
+                gain_db,
+                limit_dbfs,
+                encoding,
+                body=body,
+                duration_s=duration_s,
                 progress=_scaled(progress, _MEASURE_SHARE, 1.0) if passes == 1 else None,
             )
             error_lu = after.integrated_lufs - target.integrated_lufs
             peak_over_db = after.true_peak_dbtp - target.true_peak_dbtp
             log.info(
                 "%s: pass %d: gain %+.2f dB, limit %.2f dBFS -> %.2f LUFS, %.2f dBTP",
-                body, passes, gain_db, limit_dbfs, after.integrated_lufs, after.true_peak_dbtp,
+                body,
+                passes,
+                gain_db,
+                limit_dbfs,
+                after.integrated_lufs,
+                after.true_peak_dbtp,
             )
             within = abs(error_lu) <= target.tolerance_lu and peak_over_db <= 0
             if within and (abs(error_lu) <= CORRECT_ABOVE_LU or passes == 2):
@@ -195,7 +218,10 @@ def normalize_to_mp3(
         progress(1.0)
     before = Loudness(measured.integrated_lufs, source_peak, measured.lra_lu)
     return NormalizeResult(
-        before=before, after=after, duration_s=duration_s, channels=encoding.channels,
+        before=before,
+        after=after,
+        duration_s=duration_s,
+        channels=encoding.channels,
         passes=passes,
     )
 
@@ -223,22 +249,56 @@ def _encode_and_measure(
     # The temp name is ours ([.a-z0-9_-]) and relative to cwd, so it needs no tee escaping.
     mp3 = "f=mp3:id3v2_version=0:write_id3v1=0"
     producer = [
-        *join.input_args, "-filter_complex", f"{join.graph};{chain}", "-map", "[out]",
-        "-map_metadata", "-1", "-map_chapters", "-1",
-        "-c:a", "libmp3lame", "-b:a", f"{encoding.bitrate_kbps}k",
-        "-ar", str(encoding.sample_rate_hz), "-ac", str(encoding.channels),
-        "-f", "tee", f"[{mp3}]{tmp.name}|[{mp3}]pipe:1", "-y",
+        *join.input_args,
+        "-filter_complex",
+        f"{join.graph};{chain}",
+        "-map",
+        "[out]",
+        "-map_metadata",
+        "-1",
+        "-map_chapters",
+        "-1",
+        "-c:a",
+        "libmp3lame",
+        "-b:a",
+        f"{encoding.bitrate_kbps}k",
+        "-ar",
+        str(encoding.sample_rate_hz),
+        "-ac",
+        str(encoding.channels),
+        "-f",
+        "tee",
+        f"[{mp3}]{tmp.name}|[{mp3}]pipe:1",
+        "-y",
     ]
     checker = [
-        "-f", "mp3", "-i", "pipe:0", *check_join.input_args,
+        "-f",
+        "mp3",
+        "-i",
+        "pipe:0",
+        *check_join.input_args,
         "-filter_complex",
         f"[0:a:0]{ebur128_filter(true_peak=True)}[enc];{check_join.graph};"
         f"[{check_join.label}]{ebur128_filter(true_peak=True)}[srcm]",
-        "-map", "[enc]", "-f", "null", "-", "-map", "[srcm]", "-f", "null", "-",
+        "-map",
+        "[enc]",
+        "-f",
+        "null",
+        "-",
+        "-map",
+        "[srcm]",
+        "-f",
+        "null",
+        "-",
     ]
     _, checker_log = run_ffmpeg_pipeline(
-        producer, checker, path=body, what="encoding failed", cwd=tmp.parent,
-        duration_s=duration_s, progress=progress,
+        producer,
+        checker,
+        path=body,
+        what="encoding failed",
+        cwd=tmp.parent,
+        duration_s=duration_s,
+        progress=progress,
     )
     summaries = parse_ebur128_summaries(checker_log)
     if len(summaries) != 2:

@@ -107,9 +107,7 @@ class _Drain(threading.Thread):
         self.stream.close()
 
 
-def _progress_reader(
-    duration_s: float, progress: ProgressCallback
-) -> Callable[[str], None]:
+def _progress_reader(duration_s: float, progress: ProgressCallback) -> Callable[[str], None]:
     last = [-1.0]
 
     def on_line(line: str) -> None:
@@ -242,7 +240,10 @@ def run_ffmpeg_pipeline(
     assert producer.stdout is not None and producer.stderr is not None
     try:
         consumer = subprocess.Popen(
-            cons, stdin=producer.stdout, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            cons,
+            stdin=producer.stdout,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
             cwd=cwd,
         )
     except BaseException:

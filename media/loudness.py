@@ -138,7 +138,8 @@ def measure_loudness(
         join = JoinGraph(("-i", input_url(files[0])), "[0:a:0]anull[joined]", "joined")
     else:
         join = build_join_graph(
-            files, channels=channels or 2,
+            files,
+            channels=channels or 2,
             sample_rate_hz=None if len(files) == 1 else (sample_rate_hz or 48000),
             crossfade_s=crossfade_s,
         )
@@ -159,7 +160,10 @@ def measure_join(
     graph = f"{join.graph};[{join.label}]{ebur128_filter(true_peak=true_peak)}[m]"
     stderr = run_ffmpeg(
         [*join.input_args, "-filter_complex", graph, "-map", "[m]", "-f", "null", "-"],
-        path=path, what="loudness measurement failed", duration_s=duration_s, progress=progress,
+        path=path,
+        what="loudness measurement failed",
+        duration_s=duration_s,
+        progress=progress,
     )
     summaries = parse_ebur128_summaries(stderr)
     if not summaries:

@@ -64,8 +64,18 @@ class MediaInfo:
 # Accepted audio inputs, by container (ffprobe's demuxer, normalised) and codec. Declarative
 # so adding a format is adding a row; the file extension plays no part.
 ACCEPTED_AUDIO: dict[str, frozenset[str]] = {
-    "wav": frozenset({"pcm_s16le", "pcm_s24le", "pcm_s32le", "pcm_f32le", "pcm_f64le",
-                      "pcm_u8", "pcm_mulaw", "pcm_alaw"}),
+    "wav": frozenset(
+        {
+            "pcm_s16le",
+            "pcm_s24le",
+            "pcm_s32le",
+            "pcm_f32le",
+            "pcm_f64le",
+            "pcm_u8",
+            "pcm_mulaw",
+            "pcm_alaw",
+        }
+    ),
     "flac": frozenset({"flac"}),
     "mp3": frozenset({"mp3"}),
     "mp4": frozenset({"aac", "alac"}),
@@ -140,13 +150,17 @@ def probe(path: Path) -> MediaInfo:
     try:
         raw, _ = run_ffprobe(
             ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", str(path)],
-            path=path, what="cannot read media", error=ProbeFailed,
+            path=path,
+            what="cannot read media",
+            error=ProbeFailed,
         )
     except ProbeFailed as exc:
         # ffprobe's own words ("Invalid data found when processing input") are the "why";
         # the command is noise for a producer who handed us a text file.
         why = str(exc).split(": ", 2)[-1].split(" (command:")[0].split(" | ")[0]
-        raise ProbeFailed(f"{path}: cannot read media: not an audio or video file ({why})") from None
+        raise ProbeFailed(
+            f"{path}: cannot read media: not an audio or video file ({why})"
+        ) from None
     data = json.loads(raw or "{}")
     fmt = data.get("format") or {}
     streams = data.get("streams") or []
@@ -196,8 +210,12 @@ def probe(path: Path) -> MediaInfo:
 
     _check_decodes(path, audio_index or 0, duration_s)
     info = MediaInfo(
-        path=path, container=container, duration_s=duration_s, size_bytes=size_bytes,
-        audio=audio, video=video,
+        path=path,
+        container=container,
+        duration_s=duration_s,
+        size_bytes=size_bytes,
+        audio=audio,
+        video=video,
     )
     log.debug("probed %s: %s", path, info)
     return info
@@ -207,11 +225,22 @@ def _check_decodes(path: Path, stream_index: int, duration_s: float) -> None:
     """Decode the first and last seconds; raise ProbeFailed on errors or a short tail."""
     tail_start = max(0.0, duration_s - _CHECK_SECONDS)
     raw, errors = run_ffprobe(
-        ["-v", "error", "-select_streams", str(stream_index),
-         "-read_intervals", f"%+{_CHECK_SECONDS},{tail_start:.3f}%",
-         "-show_entries", "frame=best_effort_timestamp_time,pkt_duration_time,duration_time",
-         "-print_format", "json", str(path)],
-        path=path, what="cannot decode audio", error=ProbeFailed,
+        [
+            "-v",
+            "error",
+            "-select_streams",
+            str(stream_index),
+            "-read_intervals",
+            f"%+{_CHECK_SECONDS},{tail_start:.3f}%",
+            "-show_entries",
+            "frame=best_effort_timestamp_time,pkt_duration_time,duration_time",
+            "-print_format",
+            "json",
+            str(path),
+        ],
+        path=path,
+        what="cannot decode audio",
+        error=ProbeFailed,
     )
     # ffprobe reports decode errors on stderr but still exits 0.
     errors = clean_stderr(errors)

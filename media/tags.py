@@ -86,14 +86,61 @@ class AudioTags:
 # ISO 639-1 -> ISO 639-2/B (what ID3 TLAN asks for). The languages kotocast's producers use
 # first, then other common ones. Three-letter codes pass through unchanged.
 ISO_639_2: dict[str, str] = {
-    "fi": "fin", "sv": "swe", "en": "eng", "ar": "ara", "so": "som", "fa": "per", "ru": "rus",
-    "uk": "ukr", "et": "est", "se": "sme", "de": "ger", "fr": "fre", "es": "spa", "it": "ita",
-    "pt": "por", "nl": "dut", "da": "dan", "no": "nor", "nb": "nob", "nn": "nno", "is": "ice",
-    "pl": "pol", "cs": "cze", "sk": "slo", "hu": "hun", "ro": "rum", "bg": "bul", "el": "gre",
-    "tr": "tur", "ku": "kur", "ps": "pus", "ur": "urd", "hi": "hin", "bn": "ben", "zh": "chi",
-    "ja": "jpn", "ko": "kor", "vi": "vie", "th": "tha", "ti": "tir", "am": "amh", "sw": "swa",
-    "sq": "alb", "sr": "srp", "hr": "hrv", "bs": "bos", "lt": "lit", "lv": "lav", "he": "heb",
-    "ne": "nep", "ta": "tam", "tl": "tgl", "my": "bur", "km": "khm", "ckb": "ckb",
+    "fi": "fin",
+    "sv": "swe",
+    "en": "eng",
+    "ar": "ara",
+    "so": "som",
+    "fa": "per",
+    "ru": "rus",
+    "uk": "ukr",
+    "et": "est",
+    "se": "sme",
+    "de": "ger",
+    "fr": "fre",
+    "es": "spa",
+    "it": "ita",
+    "pt": "por",
+    "nl": "dut",
+    "da": "dan",
+    "no": "nor",
+    "nb": "nob",
+    "nn": "nno",
+    "is": "ice",
+    "pl": "pol",
+    "cs": "cze",
+    "sk": "slo",
+    "hu": "hun",
+    "ro": "rum",
+    "bg": "bul",
+    "el": "gre",
+    "tr": "tur",
+    "ku": "kur",
+    "ps": "pus",
+    "ur": "urd",
+    "hi": "hin",
+    "bn": "ben",
+    "zh": "chi",
+    "ja": "jpn",
+    "ko": "kor",
+    "vi": "vie",
+    "th": "tha",
+    "ti": "tir",
+    "am": "amh",
+    "sw": "swa",
+    "sq": "alb",
+    "sr": "srp",
+    "hr": "hrv",
+    "bs": "bos",
+    "lt": "lit",
+    "lv": "lav",
+    "he": "heb",
+    "ne": "nep",
+    "ta": "tam",
+    "tl": "tgl",
+    "my": "bur",
+    "km": "khm",
+    "ckb": "ckb",
 }
 
 
@@ -148,8 +195,15 @@ def _language(tags: AudioTags) -> list[Frame]:
 def _cover(tags: AudioTags) -> list[Frame]:
     if not tags.cover:
         return []
-    return [APIC(encoding=Encoding.UTF8, mime=_cover_mime(tags), type=PictureType.COVER_FRONT,
-                 desc="Cover", data=tags.cover)]
+    return [
+        APIC(
+            encoding=Encoding.UTF8,
+            mime=_cover_mime(tags),
+            type=PictureType.COVER_FRONT,
+            desc="Cover",
+            data=tags.cover,
+        )
+    ]
 
 
 def _podcast(tags: AudioTags) -> list[Frame]:
@@ -172,16 +226,26 @@ def _chapters(tags: AudioTags) -> list[Frame]:
         sub: list[Frame] = [TIT2(encoding=Encoding.UTF8, text=mark.title)]
         if mark.url:
             sub.append(WXXX(encoding=Encoding.UTF8, desc="", url=mark.url))
-        frames.append(CHAP(
-            element_id=element_id,
-            start_time=round(mark.start_s * 1000), end_time=round(mark.end_s * 1000),
-            # 0xFFFFFFFF: byte offsets unused, players seek by time (addendum section 3).
-            start_offset=0xFFFFFFFF, end_offset=0xFFFFFFFF, sub_frames=sub,
-        ))
-    frames.insert(0, CTOC(
-        element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
-        child_element_ids=ids, sub_frames=[TIT2(encoding=Encoding.UTF8, text="Chapters")],
-    ))
+        frames.append(
+            CHAP(
+                element_id=element_id,
+                start_time=round(mark.start_s * 1000),
+                end_time=round(mark.end_s * 1000),
+                # 0xFFFFFFFF: byte offsets unused, players seek by time (addendum section 3).
+                start_offset=0xFFFFFFFF,
+                end_offset=0xFFFFFFFF,
+                sub_frames=sub,
+            )
+        )
+    frames.insert(
+        0,
+        CTOC(
+            element_id="toc",
+            flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
+            child_element_ids=ids,
+            sub_frames=[TIT2(encoding=Encoding.UTF8, text="Chapters")],
+        ),
+    )
     return frames
 
 

@@ -45,10 +45,17 @@ def _ffmpeg(*args: str) -> subprocess.CompletedProcess[str]:
 def measure_ebur128(path: Path) -> tuple[float, float]:
     """Return (integrated LUFS, true peak dBTP) of ``path``, measured independently."""
     out = _ffmpeg(
-        "-i", str(path), "-map", "0:a:0", "-filter:a", "ebur128=peak=true:framelog=verbose",
-        "-f", "null", "-",
+        "-i",
+        str(path),
+        "-map",
+        "0:a:0",
+        "-filter:a",
+        "ebur128=peak=true:framelog=verbose",
+        "-f",
+        "null",
+        "-",
     ).stderr
-    summary = out[out.rindex("Summary:"):]
+    summary = out[out.rindex("Summary:") :]
     integrated = float(re.search(r"I:\s+(-?[\d.]+|-inf) LUFS", summary).group(1))  # type: ignore[union-attr]
     peak = float(re.search(r"Peak:\s+(-?[\d.]+|-inf) dBFS", summary).group(1))  # type: ignore[union-attr]
     return integrated, peak
@@ -98,10 +105,14 @@ def make_speech(
     if channels == 1:
         graph += ";[mono]anull[mix]"
     elif channels == 2:
-        graph += ";[mono]asplit[l][r];[r]adelay=3[rd];[l][rd]join=inputs=2:channel_layout=stereo[mix]"
+        graph += (
+            ";[mono]asplit[l][r];[r]adelay=3[rd];[l][rd]join=inputs=2:channel_layout=stereo[mix]"
+        )
     elif channels == 6:
         # FC carries the speech; the bed goes to FL/FR/BL/BR; LFE is a quiet hum.
-        graph = graph.replace("[s][bed]amix=inputs=2:normalize=0[mono]", "[bed]asplit=4[fl][fr][bl][br]")
+        graph = graph.replace(
+            "[s][bed]amix=inputs=2:normalize=0[mono]", "[bed]asplit=4[fl][fr][bl][br]"
+        )
         graph += (
             ";sine=f=50:r=48000,volume=0.05[lfe]"
             ";[fl][fr][s][lfe][bl][br]join=inputs=6:channel_layout=5.1[mix]"
@@ -112,8 +123,19 @@ def make_speech(
     with tempfile.TemporaryDirectory(dir=path.parent) as tmpdir:
         raw = Path(tmpdir) / "raw.wav"
         _ffmpeg(
-            "-stream_loop", "-1", "-i", str(speech), "-filter_complex", graph, "-map", "[mix]",
-            "-t", f"{seconds}", "-c:a", "pcm_f32le", str(raw),
+            "-stream_loop",
+            "-1",
+            "-i",
+            str(speech),
+            "-filter_complex",
+            graph,
+            "-map",
+            "[mix]",
+            "-t",
+            f"{seconds}",
+            "-c:a",
+            "pcm_f32le",
+            str(raw),
         )
         gain = lufs - measure_ebur128(raw)[0]
         staged = raw
@@ -121,7 +143,9 @@ def make_speech(
             # Clipping lowers loudness; converge in a few cheap rounds.
             for i in range(3):
                 staged = Path(tmpdir) / f"clip{i}.wav"
-                _ffmpeg("-i", str(raw), "-af", f"volume={gain:.3f}dB", "-c:a", "pcm_s16le", str(staged))
+                _ffmpeg(
+                    "-i", str(raw), "-af", f"volume={gain:.3f}dB", "-c:a", "pcm_s16le", str(staged)
+                )
                 gain += lufs - measure_ebur128(staged)[0]
         final_gain = 0.0 if clip else gain
         args = ["-i", str(staged), "-af", f"volume={final_gain:.3f}dB", "-ar", str(sample_rate)]
@@ -150,9 +174,15 @@ def make_tone(
     """Write a sine tone (a jingle stand-in for intros and outros)."""
     layout = {1: "mono", 2: "stereo", 6: "5.1"}[channels]
     _ffmpeg(
-        "-f", "lavfi", "-i", f"sine=f={freq_hz}:r={sample_rate}:d={seconds}",
-        "-af", f"volume=0.3,aformat=channel_layouts={layout}",
-        "-c:a", _codec_for(path.suffix), str(path),
+        "-f",
+        "lavfi",
+        "-i",
+        f"sine=f={freq_hz}:r={sample_rate}:d={seconds}",
+        "-af",
+        f"volume=0.3,aformat=channel_layouts={layout}",
+        "-c:a",
+        _codec_for(path.suffix),
+        str(path),
     )
     return path
 
@@ -176,7 +206,9 @@ def make_cover(
 
     width, height = (size, size) if isinstance(size, int) else size
     img = Image.linear_gradient("L").resize((width, height))
-    rgb = Image.merge("RGB", (img, img.transpose(Image.Transpose.FLIP_LEFT_RIGHT), img.point(lambda v: 255 - v)))
+    rgb = Image.merge(
+        "RGB", (img, img.transpose(Image.Transpose.FLIP_LEFT_RIGHT), img.point(lambda v: 255 - v))
+    )
     if mode == "RGBA":
         out = rgb.convert("RGBA")
         out.putalpha(img)
@@ -184,8 +216,19 @@ def make_cover(
         out = rgb.convert(mode)
     else:
         out = rgb.convert(mode)
-    kind = fmt or {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP", ".gif": "GIF",
-                   ".tif": "TIFF", ".tiff": "TIFF", ".bmp": "BMP"}[path.suffix.lower()]
+    kind = (
+        fmt
+        or {
+            ".jpg": "JPEG",
+            ".jpeg": "JPEG",
+            ".png": "PNG",
+            ".webp": "WEBP",
+            ".gif": "GIF",
+            ".tif": "TIFF",
+            ".tiff": "TIFF",
+            ".bmp": "BMP",
+        }[path.suffix.lower()]
+    )
     out.save(path, kind)
     return path
 

@@ -22,19 +22,32 @@ def test_compliant_jpeg_passes_through_byte_for_byte(tmp_path: Path) -> None:
     src = mediagen.make_cover(tmp_path / "cover.jpg", 1400)
     art = prepare_artwork(src)
     assert art.data == src.read_bytes()
-    assert (art.mime_type, art.extension, art.width, art.height) == ("image/jpeg", "jpg", 1400, 1400)
+    assert (art.mime_type, art.extension, art.width, art.height) == (
+        "image/jpeg",
+        "jpg",
+        1400,
+        1400,
+    )
 
 
-@pytest.mark.parametrize(("name", "size", "mode", "mime", "px"), [
-    ("alpha.png", 1400, "RGBA", "image/png", 1400),
-    ("cmyk.jpg", 1500, "CMYK", "image/jpeg", 1500),
-    ("palette.gif", 1400, "P", "image/jpeg", 1400),
-    ("grey.png", 1400, "L", "image/png", 1400),
-    ("huge.webp", 3200, "RGB", "image/jpeg", 3000),
-    ("scan.tiff", 1600, "RGB", "image/jpeg", 1600),
-])
+@pytest.mark.parametrize(
+    ("name", "size", "mode", "mime", "px"),
+    [
+        ("alpha.png", 1400, "RGBA", "image/png", 1400),
+        ("cmyk.jpg", 1500, "CMYK", "image/jpeg", 1500),
+        ("palette.gif", 1400, "P", "image/jpeg", 1400),
+        ("grey.png", 1400, "L", "image/png", 1400),
+        ("huge.webp", 3200, "RGB", "image/jpeg", 3000),
+        ("scan.tiff", 1600, "RGB", "image/jpeg", 1600),
+    ],
+)
 def test_convertible_images_come_out_rgb(
-    tmp_path: Path, name: str, size: int, mode: str, mime: str, px: int,
+    tmp_path: Path,
+    name: str,
+    size: int,
+    mode: str,
+    mime: str,
+    px: int,
     unchanged: Callable[[Path], Callable[[], None]],
 ) -> None:
     src = mediagen.make_cover(tmp_path / name, size, mode)
@@ -56,14 +69,19 @@ def test_alpha_is_flattened_on_white(tmp_path: Path) -> None:
     assert _image(art.data).getpixel((10, 10)) == (255, 255, 255)
 
 
-@pytest.mark.parametrize(("make", "reason"), [
-    (lambda d: mediagen.make_cover(d / "wide.jpg", (1600, 1400)), "not square"),
-    (lambda d: mediagen.make_cover(d / "small.png", 1000), "smaller than"),
-    (lambda d: (d / "notes.jpg").write_text("no image here") and d / "notes.jpg",
-     "not an image"),
-    (lambda d: (d / "empty.png").write_bytes(b"") or d / "empty.png", "not an image"),
-    (lambda d: d / "missing.jpg", "no such file"),
-])
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        (lambda d: mediagen.make_cover(d / "wide.jpg", (1600, 1400)), "not square"),
+        (lambda d: mediagen.make_cover(d / "small.png", 1000), "smaller than"),
+        (
+            lambda d: (d / "notes.jpg").write_text("no image here") and d / "notes.jpg",
+            "not an image",
+        ),
+        (lambda d: (d / "empty.png").write_bytes(b"") or d / "empty.png", "not an image"),
+        (lambda d: d / "missing.jpg", "no such file"),
+    ],
+)
 def test_unusable_artwork_names_file_and_reason(
     tmp_path: Path, make: Callable[[Path], Path], reason: str
 ) -> None:

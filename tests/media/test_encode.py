@@ -25,9 +25,22 @@ STEREO = LoudnessTarget()  # -16 LUFS, -1 dBTP
 
 def _streams(path: Path) -> dict[str, str]:
     out = subprocess.run(
-        ["ffprobe", "-v", "error", "-select_streams", "a:0", "-show_entries",
-         "stream=codec_name,sample_rate,channels,bit_rate:format=duration", "-of", "json",
-         str(path)], check=True, capture_output=True, text=True).stdout
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-select_streams",
+            "a:0",
+            "-show_entries",
+            "stream=codec_name,sample_rate,channels,bit_rate:format=duration",
+            "-of",
+            "json",
+            str(path),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     data = json.loads(out)
     return {**data["streams"][0], "duration": data["format"]["duration"]}
 
@@ -56,7 +69,8 @@ def test_quiet_speech_reaches_minus_16(
     _assert_on_target(dst, result, STEREO)
     assert result.before.integrated_lufs == pytest.approx(-30.0, abs=0.5)
     assert result.before.true_peak_dbtp == pytest.approx(
-        mediagen.measure_ebur128(speech_quiet)[1], abs=0.3)
+        mediagen.measure_ebur128(speech_quiet)[1], abs=0.3
+    )
 
 
 def test_output_is_44k1_stereo_cbr_128(normalized_quiet: tuple[Path, NormalizeResult]) -> None:
@@ -112,8 +126,7 @@ def test_intro_and_outro_are_joined_with_crossfades(
 
 def test_progress_is_monotonic_and_ends_at_one(tmp_path: Path, speech_mp3: Path) -> None:
     seen: list[float] = []
-    normalize_to_mp3([speech_mp3], tmp_path / "p.mp3", STEREO, Mp3Encoding(),
-                     progress=seen.append)
+    normalize_to_mp3([speech_mp3], tmp_path / "p.mp3", STEREO, Mp3Encoding(), progress=seen.append)
     assert seen and seen == sorted(seen)
     assert seen[-1] == 1.0 and all(0.0 <= f <= 1.0 for f in seen)
 

@@ -25,22 +25,26 @@ def test_only_ffmpeg_module_imports_subprocess() -> None:
             elif isinstance(node, ast.ImportFrom):
                 names = [node.module or ""]
             if any(n.split(".")[0] in ("subprocess", "asyncio") for n in names) or (
-                isinstance(node, ast.Attribute) and node.attr in ("system", "popen")
-                and isinstance(node.value, ast.Name) and node.value.id == "os"
+                isinstance(node, ast.Attribute)
+                and node.attr in ("system", "popen")
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "os"
             ):
                 offenders.append(module.name)
     assert set(offenders) <= {"ffmpeg.py"}, offenders
 
 
-def test_ffmpeg_path_override_that_does_not_exist(monkeypatch: pytest.MonkeyPatch,
-                                                   tmp_path: Path) -> None:
+def test_ffmpeg_path_override_that_does_not_exist(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("FFMPEG_PATH", str(tmp_path / "no-ffmpeg"))
     with pytest.raises(FfmpegNotFound, match="FFMPEG_PATH"):
         ffmpeg_binary()
 
 
-def test_missing_ffprobe_is_reported_by_probe(monkeypatch: pytest.MonkeyPatch,
-                                              tmp_path: Path) -> None:
+def test_missing_ffprobe_is_reported_by_probe(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     wav = tmp_path / "x.wav"
     wav.write_bytes(b"RIFF")
     monkeypatch.setenv("FFPROBE_PATH", str(tmp_path / "no-ffprobe"))
@@ -62,16 +66,22 @@ def test_failure_carries_command_and_stderr_tail(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_command_is_logged_at_debug(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG, logger="media.ffmpeg")
-    run_ffmpeg(["-f", "lavfi", "-i", "anullsrc", "-t", "0.2", "-f", "null", "-"],
-               path=tmp_path, what="x")
+    run_ffmpeg(
+        ["-f", "lavfi", "-i", "anullsrc", "-t", "0.2", "-f", "null", "-"], path=tmp_path, what="x"
+    )
     assert any("running: " in r.message and "anullsrc" in r.message for r in caplog.records)
 
 
 @pytest.mark.slow
 def test_progress_fractions(tmp_path: Path) -> None:
     seen: list[float] = []
-    run_ffmpeg(["-f", "lavfi", "-i", "sine=d=4", "-f", "null", "-"], path=tmp_path, what="x",
-               duration_s=4.0, progress=seen.append)
+    run_ffmpeg(
+        ["-f", "lavfi", "-i", "sine=d=4", "-f", "null", "-"],
+        path=tmp_path,
+        what="x",
+        duration_s=4.0,
+        progress=seen.append,
+    )
     assert seen and seen == sorted(seen) and seen[-1] == 1.0
 
 
@@ -81,5 +91,6 @@ def test_pipeline_failure_of_consumer_is_reported(tmp_path: Path) -> None:
         run_ffmpeg_pipeline(
             ["-f", "lavfi", "-i", "sine=d=2", "-f", "wav", "pipe:1"],
             ["-f", "mp3", "-i", "pipe:0", "-f", "null", "-"],  # wrong format: consumer fails
-            path=tmp_path, what="check failed",
+            path=tmp_path,
+            what="check failed",
         )

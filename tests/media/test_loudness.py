@@ -46,7 +46,10 @@ def test_parser_reads_every_summary_by_instance() -> None:
     found = parse_ebur128_summaries(SUMMARY.splitlines())
     assert sorted(found) == [0, 3]
     assert (found[0].integrated_lufs, found[0].true_peak_dbtp, found[0].lra_lu) == (
-        -30.0, -13.6, 4.4)
+        -30.0,
+        -13.6,
+        4.4,
+    )
     assert found[3].integrated_lufs == -70.0
     assert found[3].true_peak_dbtp == float("-inf")
 
@@ -59,7 +62,8 @@ def test_parser_ignores_noise() -> None:
 def test_measure_agrees_with_an_independent_meter(speech_quiet: Path) -> None:
     loudness = measure_loudness(speech_quiet)
     assert (loudness.integrated_lufs, loudness.true_peak_dbtp) == mediagen.measure_ebur128(
-        speech_quiet)
+        speech_quiet
+    )
 
 
 @pytest.mark.slow
@@ -72,12 +76,9 @@ def test_surround_is_measured_after_the_downmix(speech_51: Path) -> None:
 
 
 @pytest.mark.slow
-def test_joined_sources_are_measured_together(
-    speech_quiet: Path, intro_jingle: Path
-) -> None:
+def test_joined_sources_are_measured_together(speech_quiet: Path, intro_jingle: Path) -> None:
     alone = measure_loudness(speech_quiet, true_peak=False)
-    joined = measure_loudness(speech_quiet, sources=[intro_jingle, speech_quiet],
-                              true_peak=False)
+    joined = measure_loudness(speech_quiet, sources=[intro_jingle, speech_quiet], true_peak=False)
     assert joined.integrated_lufs != alone.integrated_lufs
 
 

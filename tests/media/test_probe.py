@@ -21,19 +21,35 @@ def good_files(media_dir: Path, speech_quiet: Path) -> dict[str, Path]:
     out = {"wav": speech_quiet}
     for suffix in ("flac", "mp3", "m4a", "ogg", "opus"):
         dst = media_dir / f"good.{suffix}"
-        mediagen._ffmpeg("-i", str(speech_quiet), "-c:a", mediagen._codec_for(f".{suffix}"),
-                         str(dst))
+        mediagen._ffmpeg(
+            "-i", str(speech_quiet), "-c:a", mediagen._codec_for(f".{suffix}"), str(dst)
+        )
         out[suffix] = dst
     # An MP3 carrying cover art, which ffprobe shows as an attached-picture video stream.
     with_art = media_dir / "with-art.mp3"
-    mediagen._ffmpeg("-i", str(out["mp3"]), "-i", str(mediagen.make_cover(
-        media_dir / "art.jpg", 1400)), "-map", "0:a", "-map", "1:v", "-c", "copy",
-        "-disposition:v", "attached_pic", "-id3v2_version", "3", str(with_art))
+    mediagen._ffmpeg(
+        "-i",
+        str(out["mp3"]),
+        "-i",
+        str(mediagen.make_cover(media_dir / "art.jpg", 1400)),
+        "-map",
+        "0:a",
+        "-map",
+        "1:v",
+        "-c",
+        "copy",
+        "-disposition:v",
+        "attached_pic",
+        "-id3v2_version",
+        "3",
+        str(with_art),
+    )
     out["mp3+art"] = with_art
     # A phone recording: 8 kHz mu-law WAV; and a misleading name (extension plays no part).
     phone = media_dir / "phone.wav"
-    mediagen._ffmpeg("-i", str(speech_quiet), "-ar", "8000", "-ac", "1", "-c:a", "pcm_mulaw",
-                     str(phone))
+    mediagen._ffmpeg(
+        "-i", str(speech_quiet), "-ar", "8000", "-ac", "1", "-c:a", "pcm_mulaw", str(phone)
+    )
     out["phone"] = phone
     misnamed = media_dir / "actually-flac.mp3"
     misnamed.write_bytes(out["flac"].read_bytes())
@@ -43,9 +59,17 @@ def good_files(media_dir: Path, speech_quiet: Path) -> dict[str, Path]:
 
 @pytest.mark.parametrize(
     ("kind", "container", "codec"),
-    [("wav", "wav", "pcm_s16le"), ("flac", "flac", "flac"), ("mp3", "mp3", "mp3"),
-     ("m4a", "mp4", "aac"), ("ogg", "ogg", "vorbis"), ("opus", "ogg", "opus"),
-     ("mp3+art", "mp3", "mp3"), ("phone", "wav", "pcm_mulaw"), ("misnamed", "flac", "flac")],
+    [
+        ("wav", "wav", "pcm_s16le"),
+        ("flac", "flac", "flac"),
+        ("mp3", "mp3", "mp3"),
+        ("m4a", "mp4", "aac"),
+        ("ogg", "ogg", "vorbis"),
+        ("opus", "ogg", "opus"),
+        ("mp3+art", "mp3", "mp3"),
+        ("phone", "wav", "pcm_mulaw"),
+        ("misnamed", "flac", "flac"),
+    ],
 )
 def test_accepted_audio_probes_and_passes(
     good_files: dict[str, Path], kind: str, container: str, codec: str
@@ -68,7 +92,10 @@ def test_stream_details(good_files: dict[str, Path]) -> None:
     info = probe(good_files["mp3"])
     assert info.audio is not None
     assert (info.audio.sample_rate_hz, info.audio.channels, info.audio.bitrate_kbps) == (
-        48000, 2, 128)
+        48000,
+        2,
+        128,
+    )
     phone = probe(good_files["phone"])
     assert phone.audio is not None
     assert (phone.audio.sample_rate_hz, phone.audio.channels) == (8000, 1)
@@ -97,8 +124,15 @@ def _bad_inputs(base: Path, speech_mp3: Path) -> dict[str, tuple[Path, type[Medi
     }
 
 
-BAD = ["text named .mp3", "truncated MP3", "zero-byte", "random bytes", "missing",
-       "directory", "video without audio"]
+BAD = [
+    "text named .mp3",
+    "truncated MP3",
+    "zero-byte",
+    "random bytes",
+    "missing",
+    "directory",
+    "video without audio",
+]
 
 
 @pytest.fixture(scope="session")

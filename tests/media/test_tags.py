@@ -35,8 +35,10 @@ def tags(cover_png: Path) -> AudioTags:
         language="fi-FI",
         cover=cover_png.read_bytes(),
         cover_mime="image/png",
-        chapters=(ChapterMark(0.0, 2.5, "Alku"),
-                  ChapterMark(2.5, 6.0, "Haastattelu", "https://example.org/vieras")),
+        chapters=(
+            ChapterMark(0.0, 2.5, "Alku"),
+            ChapterMark(2.5, 6.0, "Haastattelu", "https://example.org/vieras"),
+        ),
         podcast_url="https://example.org/feed.xml",
         guid="urn:uuid:9b024349-ccf0-5f69-a609-6b82873eab3c",
     )
@@ -71,11 +73,17 @@ def test_chapters_are_chap_and_ctoc(mp3: Path, tags: AudioTags) -> None:
     assert toc.child_element_ids == ["chp0", "chp1"]
     chaps = sorted(id3.getall("CHAP"), key=lambda c: c.start_time)
     assert [(c.start_time, c.end_time, str(c.sub_frames["TIT2"])) for c in chaps] == [
-        (0, 2500, "Alku"), (2500, 6000, "Haastattelu")]
+        (0, 2500, "Alku"),
+        (2500, 6000, "Haastattelu"),
+    ]
     assert chaps[1].sub_frames.getall("WXXX")[0].url == "https://example.org/vieras"
     # ffprobe (what many players are built on) sees the same chapters.
-    out = subprocess.run(["ffprobe", "-v", "error", "-show_chapters", "-of", "csv=p=0", str(mp3)],
-                         check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_chapters", "-of", "csv=p=0", str(mp3)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     assert "Alku" in out and "Haastattelu" in out
 
 
@@ -93,11 +101,23 @@ def test_rewriting_replaces_old_tags(mp3: Path, tags: AudioTags) -> None:
     assert not id3.getall("APIC") and not id3.getall("CHAP") and not id3.getall("TLAN")
 
 
-@pytest.mark.parametrize(("given", "expected"), [
-    ("fi", "fin"), ("fi-FI", "fin"), ("sv", "swe"), ("en-GB", "eng"), ("ar", "ara"),
-    ("so", "som"), ("fa", "per"), ("ru", "rus"), ("uk", "ukr"), ("fin", "fin"), (None, None),
-    ("xx", None),
-])
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("fi", "fin"),
+        ("fi-FI", "fin"),
+        ("sv", "swe"),
+        ("en-GB", "eng"),
+        ("ar", "ara"),
+        ("so", "som"),
+        ("fa", "per"),
+        ("ru", "rus"),
+        ("uk", "ukr"),
+        ("fin", "fin"),
+        (None, None),
+        ("xx", None),
+    ],
+)
 def test_language_maps_to_iso_639_2(given: str | None, expected: str | None) -> None:
     assert id3_language(given) == expected
 
@@ -109,8 +129,13 @@ def test_bad_values_fail_and_leave_the_file_alone(
     for bad in (
         AudioTags(title="  ", artist="a", album="b", date="2024"),
         AudioTags(title="t", artist="a", album="b", date="2024", track=-1),
-        AudioTags(title="t", artist="a", album="b", date="2024",
-                  chapters=(ChapterMark(5.0, 1.0, "backwards"),)),
+        AudioTags(
+            title="t",
+            artist="a",
+            album="b",
+            date="2024",
+            chapters=(ChapterMark(5.0, 1.0, "backwards"),),
+        ),
     ):
         with pytest.raises(TagWriteFailed, match=r"episode\.mp3: cannot write tags: "):
             write_id3(mp3, bad)
