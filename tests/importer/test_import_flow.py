@@ -245,3 +245,22 @@ def test_hostile_or_wrong_sources_fail_clearly_and_create_nothing(
         assert why in run.stderr and "kotocast: error:" in run.stderr
         assert "KOTOCAST-SECRET" not in run.stdout + run.stderr
         assert not (ws / "kotocast.toml").exists()
+
+
+def test_moving_out_announces_the_new_feed_url(
+    server: PodServer, source_media: dict[str, bytes], tmp_path: Path
+) -> None:
+    url = host(server, source_media, items(1), podcast_guid=KEPT_GUID)
+    ws = tmp_path / "show"
+    assert (
+        kotocast("import", url, str(ws), "--keep-audio", "--now", NOW, cwd=tmp_path).returncode == 0
+    )
+    with (ws / "kotocast.toml").open("a", encoding="utf-8") as fh:
+        fh.write('\n[feed]\nnew_feed_url = "https://elsewhere.example/feed.xml"\n')
+    run = kotocast("publish", "--now", NOW, cwd=ws)
+    assert run.returncode == 0, run.stderr
+    xml, episodes, _ = published(ws)
+    assert b"<itunes:new-feed-url>https://elsewhere.example/feed.xml</itunes:new-feed-url>" in xml
+    # Moving on keeps the identity and every guid: apps follow the new URL without duplicates.
+    assert f"<podcast:guid>{KEPT_GUID}</podcast:guid>".encode() in xml
+    assert [e["guid"] for e in episodes] == ["tag:soundcloud,2010:tracks/101"]
