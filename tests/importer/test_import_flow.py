@@ -264,3 +264,21 @@ def test_moving_out_announces_the_new_feed_url(
     # Moving on keeps the identity and every guid: apps follow the new URL without duplicates.
     assert f"<podcast:guid>{KEPT_GUID}</podcast:guid>".encode() in xml
     assert [e["guid"] for e in episodes] == ["tag:soundcloud,2010:tracks/101"]
+
+
+def test_import_feed_reports_progress_through_a_callback(
+    server: PodServer, source_media: dict[str, bytes], tmp_path: Path
+) -> None:
+    from pipeline.importer import ImportRequest, import_feed
+
+    url = host(server, source_media, items(2), podcast_guid=KEPT_GUID)
+    seen: list[float] = []
+    report = import_feed(
+        ImportRequest(source=url, directory=tmp_path / "show", keep_audio=True),
+        now=datetime(2026, 1, 10, tzinfo=UTC),
+        progress=seen.append,
+    )
+    assert report.imported == ("tyo-ja-kieli", "ensimmainen-talvi") and not report.skipped
+    assert report.created and report.podcast_guid == KEPT_GUID
+    assert seen == sorted(seen) and seen[-1] == 1.0 and any(0 < f < 1 for f in seen)
+    assert not (tmp_path / "show" / ".kotocast" / "downloads").exists()
