@@ -147,7 +147,7 @@ def test_video_on_a_podcast_show_is_refused(tmp_path: Path, h264_video: Path) ->
 
     init_workspace(tmp_path / "pod", InitRequest(title="P", author="A", email="a@b.fi",
                                                   language="fi"))
-    with pytest.raises(FieldInvalid, match="show.medium"):
+    with pytest.raises(FieldInvalid, match=r"show\.medium"):
         add_variant(tmp_path / "pod", VariantRequest(
             media=h264_video, slug="x", language="fi", title="T"), now=NOW)
 
