@@ -126,8 +126,18 @@ def render_episode(episode: Episode) -> str:
 # --- serialisation -----------------------------------------------------------------------
 
 _ORDER = (
-    "slug", "guid", "title", "description", "publish_at", "episode_type", "season", "number",
-    "explicit", "draft", "withdrawn", "created_at",
+    "slug",
+    "guid",
+    "title",
+    "description",
+    "publish_at",
+    "episode_type",
+    "season",
+    "number",
+    "explicit",
+    "draft",
+    "withdrawn",
+    "created_at",
 )
 
 

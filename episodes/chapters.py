@@ -40,7 +40,8 @@ def read_chapters(path: Path, *, duration_s: float | None = None) -> tuple[Chapt
         raise FieldInvalid(field, "chapter start times must increase")
     if duration_s is not None and starts[-1] >= duration_s:
         raise FieldInvalid(
-            field, f"a chapter starts at {starts[-1]:.0f} s, after the episode ends ({duration_s:.0f} s)"
+            field,
+            f"a chapter starts at {starts[-1]:.0f} s, after the episode ends ({duration_s:.0f} s)",
         )
     return tuple(chapters)
 

@@ -77,8 +77,12 @@ class _Reader:
         if not isinstance(value, kind):
             want = kind.__name__ if isinstance(kind, type) else "number"
             want = {
-                "str": "text", "bool": "true or false", "int": "a whole number",
-                "number": "a number", "list": "a list", "dict": "a table",
+                "str": "text",
+                "bool": "true or false",
+                "int": "a whole number",
+                "number": "a number",
+                "list": "a list",
+                "dict": "a table",
             }.get(want, want)
             raise self.fail(key, f"must be {want}, not {value!r}")
         return value
@@ -135,14 +139,17 @@ def show_from_dict(data: Mapping[str, Any], path: Path) -> Show:
 
     language = s.check("language", canonical_language, s.typed("language", str))
     languages = tuple(
-        s.check("languages", canonical_language, lang)
-        for lang in s.typed("languages", list, [])
+        s.check("languages", canonical_language, lang) for lang in s.typed("languages", list, [])
     )
     if languages and language not in languages:
         raise s.fail("languages", f"must include the main language {language!r}")
     titles = _text_map(s, "titles", clean_title)
     descriptions = _text_map(
-        s, "descriptions", clean_text, required=False, multiline=True,
+        s,
+        "descriptions",
+        clean_text,
+        required=False,
+        multiline=True,
         max_bytes=DESCRIPTION_MAX_BYTES,
     )
     persons = tuple(_person(s, i, p) for i, p in enumerate(s.typed("persons", list, [])))

@@ -82,9 +82,7 @@ def clean_title(value: object, field: str = "--title") -> str:
 
 def clean_description(value: object, field: str = "--description") -> str:
     """Return a normalised, possibly empty, multi-line description within Apple's limit."""
-    return clean_text(
-        value, field, required=False, multiline=True, max_bytes=DESCRIPTION_MAX_BYTES
-    )
+    return clean_text(value, field, required=False, multiline=True, max_bytes=DESCRIPTION_MAX_BYTES)
 
 
 def slugify(text: str) -> str:
@@ -132,7 +130,7 @@ def canonical_language(value: object, field: str = "--language") -> str:
     for part in parts[1:]:
         if len(part) == 4 and part.isalpha():
             out.append(part.title())  # script: Latn, Cyrl, Arab
-        elif len(part) == 2 and part.isalpha() or len(part) == 3 and part.isdigit():
+        elif (len(part) == 2 and part.isalpha()) or (len(part) == 3 and part.isdigit()):
             out.append(part.upper())  # region: FI, AF, 419
         else:
             out.append(part.lower())
@@ -187,12 +185,37 @@ def positive_int(value: object, field: str) -> int:
 # Podcast Index person taxonomy (podcast-namespace/taxonomy.json), the roles apps recognise.
 PERSON_ROLES = frozenset(
     {
-        "host", "co-host", "guest", "guest host", "producer", "executive producer", "editor",
-        "story editor", "assistant editor", "director", "writer", "composer", "musician",
-        "narrator", "voice actor", "announcer", "translator", "transcriber", "researcher",
-        "sound designer", "audio engineer", "recording engineer", "mixing engineer",
-        "mastering engineer", "social media manager", "cover art designer", "reporter",
-        "correspondent", "consultant", "technical manager", "marketing manager",
+        "host",
+        "co-host",
+        "guest",
+        "guest host",
+        "producer",
+        "executive producer",
+        "editor",
+        "story editor",
+        "assistant editor",
+        "director",
+        "writer",
+        "composer",
+        "musician",
+        "narrator",
+        "voice actor",
+        "announcer",
+        "translator",
+        "transcriber",
+        "researcher",
+        "sound designer",
+        "audio engineer",
+        "recording engineer",
+        "mixing engineer",
+        "mastering engineer",
+        "social media manager",
+        "cover art designer",
+        "reporter",
+        "correspondent",
+        "consultant",
+        "technical manager",
+        "marketing manager",
     }
 )
 
@@ -203,7 +226,7 @@ def parse_person(value: str, field: str = "--person") -> tuple[str, str]:
     Raises:
         FieldInvalid: blank name, or a role outside the Podcast Index person taxonomy.
     """
-    name, sep, role = value.rpartition(":") if ":" in value else (value, "", "guest")
+    name, _, role = value.rpartition(":") if ":" in value else (value, "", "guest")
     name = clean_text(name, field, max_chars=128)
     role = " ".join(role.split()).lower() or "guest"
     if role not in PERSON_ROLES:
@@ -214,10 +237,10 @@ def parse_person(value: str, field: str = "--person") -> tuple[str, str]:
 
 
 def parse_soundbite(value: str, field: str = "--soundbite") -> tuple[float, float]:
-    """Parse ``START+SECONDS`` (``START`` as seconds or ``[HH:]MM:SS``) into ``(start_s, duration_s)``.
+    """Parse ``START+SECONDS`` (START as seconds or ``[HH:]MM:SS``) into start and duration.
 
     Raises:
-        FieldInvalid: unparsable, negative, or longer than 120 s (the namespace's advice is 15-120 s).
+        FieldInvalid: unparsable, negative, or over 120 s (the namespace advises 15-120 s).
     """
     start_text, sep, length_text = value.partition("+")
     try:

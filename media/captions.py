@@ -61,7 +61,7 @@ def read_captions(path: Path) -> Captions:
 
 
 def to_webvtt(captions: Captions) -> str:
-    """Return the captions as WebVTT text (SubRip times ``00:00:01,000`` become ``00:00:01.000``)."""
+    """Return the captions as WebVTT text (SubRip ``00:00:01,000`` becomes ``00:00:01.000``)."""
     if captions.format == "vtt":
         return captions.text
 

@@ -97,8 +97,11 @@ def add_episode(
     meta = _check_metadata(request, show, existing, now)
     info = probe(request.media)
     require_audio_input(info)
-    sources = [*_jingle(workspace, show.intro, "audio.intro"), request.media,
-               *_jingle(workspace, show.outro, "audio.outro")]
+    sources = [
+        *_jingle(workspace, show.intro, "audio.intro"),
+        request.media,
+        *_jingle(workspace, show.outro, "audio.outro"),
+    ]
     target, encoding = choose_audio_settings(show, info)
     artwork = _artwork(workspace, show, request.image)
     chapters = read_chapters(request.chapters) if request.chapters else ()
@@ -119,8 +122,13 @@ def add_episode(
             )
         write_id3(encoded, _tags(show, meta, artwork, chapters, result.duration_s))
         media = stage.adopt(
-            encoded, folder="media", stem=meta.slug, extension="mp3", mime_type="audio/mpeg",
-            duration_s=round(result.duration_s, 3), bitrate_kbps=encoding.bitrate_kbps,
+            encoded,
+            folder="media",
+            stem=meta.slug,
+            extension="mp3",
+            mime_type="audio/mpeg",
+            duration_s=round(result.duration_s, 3),
+            bitrate_kbps=encoding.bitrate_kbps,
         )
         episode = Episode(
             slug=meta.slug,
@@ -183,8 +191,9 @@ def _check_metadata(
         slug = slugify(title) or f"jakso-{len(existing) + 1}"
         check_slug(slug, "--title (as a slug; give --slug)")
     if any(e.slug == slug for e in existing):
-        raise EpisodeExists(f"episodes/{slug}.toml: an episode with slug {slug!r} exists; "
-                            "give another --slug")
+        raise EpisodeExists(
+            f"episodes/{slug}.toml: an episode with slug {slug!r} exists; give another --slug"
+        )
     if request.episode_type not in EPISODE_TYPES:
         raise FieldInvalid("--type", f"must be one of {', '.join(EPISODE_TYPES)}")
     season = None if request.season is None else positive_int(request.season, "--season")
@@ -194,11 +203,10 @@ def _check_metadata(
         number = max((e.number or 0 for e in existing if e.season == season), default=0) + 1
     if show.show_type == "serial" and number is None:
         raise FieldInvalid("--number", "a serial show needs an episode number on every episode")
-    publish_at = (
-        parse_publish_at(request.publish_at, "--publish-at") if request.publish_at else now
+    publish_at = parse_publish_at(request.publish_at, "--publish-at") if request.publish_at else now
+    return _Meta(
+        slug, title, description, publish_at, request.episode_type, season, number, show.language
     )
-    return _Meta(slug, title, description, publish_at, request.episode_type, season, number,
-                 show.language)
 
 
 def choose_audio_settings(show: Show, info: MediaInfo) -> tuple[LoudnessTarget, Mp3Encoding]:
@@ -242,7 +250,10 @@ def _artwork(workspace: Path, show: Show, image: Path | None) -> Artwork | None:
 
 
 def _tags(
-    show: Show, meta: _Meta, artwork: Artwork | None, chapters: tuple[Chapter, ...],
+    show: Show,
+    meta: _Meta,
+    artwork: Artwork | None,
+    chapters: tuple[Chapter, ...],
     duration_s: float,
 ) -> AudioTags:
     marks = tuple(
@@ -276,8 +287,13 @@ def _stage_image(stage: Staging, slug: str, artwork: Artwork | None) -> Asset | 
     path = stage.path(f"cover.{artwork.extension}")
     path.write_bytes(artwork.data)
     return stage.adopt(
-        path, folder="images", stem=slug, extension=artwork.extension,
-        mime_type=artwork.mime_type, width=artwork.width, height=artwork.height,
+        path,
+        folder="images",
+        stem=slug,
+        extension=artwork.extension,
+        mime_type=artwork.mime_type,
+        width=artwork.width,
+        height=artwork.height,
     )
 
 
@@ -286,8 +302,13 @@ def _stage_chapters(stage: Staging, slug: str, chapters: tuple[Chapter, ...]) ->
         return None
     path = stage.path("chapters.json")
     path.write_bytes(render_chapters_json(chapters))
-    return stage.adopt(path, folder="media", stem=f"{slug}-chapters", extension="json",
-                       mime_type="application/json+chapters")
+    return stage.adopt(
+        path,
+        folder="media",
+        stem=f"{slug}-chapters",
+        extension="json",
+        mime_type="application/json+chapters",
+    )
 
 
 def _transcript_language(path: Path, default: str) -> tuple[Path, str]:
@@ -307,21 +328,40 @@ def _stage_transcript(
 ) -> Transcript:
     path = stage.path(f"transcript-{index}.{captions.format}")
     path.write_text(captions.text, encoding="utf-8")
-    asset = stage.adopt(path, folder="transcripts", stem=f"{slug}-{language.lower()}",
-                        extension=captions.format, mime_type=captions.mime_type)
+    asset = stage.adopt(
+        path,
+        folder="transcripts",
+        stem=f"{slug}-{language.lower()}",
+        extension=captions.format,
+        mime_type=captions.mime_type,
+    )
     return Transcript(asset=asset, language=language, rel="captions")
 
 
 def _stage_teaser(
-    stage: Staging, slug: str, media: Asset, start_s: float, length_s: float,
-    encoding: Mp3Encoding, duration_s: float,
+    stage: Staging,
+    slug: str,
+    media: Asset,
+    start_s: float,
+    length_s: float,
+    encoding: Mp3Encoding,
+    duration_s: float,
 ) -> Soundbite:
     if start_s + length_s > duration_s:
-        raise FieldInvalid("--soundbite", f"{start_s:g}+{length_s:g} runs past the end "
-                           f"of the episode ({duration_s:.0f} s)")
+        raise FieldInvalid(
+            "--soundbite",
+            f"{start_s:g}+{length_s:g} runs past the end of the episode ({duration_s:.0f} s)",
+        )
     path = stage.path(f"teaser-{start_s:g}.mp3")
-    render_teaser(stage.workspace / media.path, path, start_s, length_s,
-                  bitrate_kbps=encoding.bitrate_kbps)
-    teaser = stage.adopt(path, folder="teasers", stem=slug, extension="mp3",
-                         mime_type="audio/mpeg", duration_s=length_s)
+    render_teaser(
+        stage.workspace / media.path, path, start_s, length_s, bitrate_kbps=encoding.bitrate_kbps
+    )
+    teaser = stage.adopt(
+        path,
+        folder="teasers",
+        stem=slug,
+        extension="mp3",
+        mime_type="audio/mpeg",
+        duration_s=length_s,
+    )
     return Soundbite(start_s=start_s, duration_s=length_s, teaser=teaser)

@@ -116,7 +116,9 @@ def cli(verbose: int) -> None:
     Every command except init works on the show in the current directory.
     """
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
 
 
 @cli.command()
@@ -126,22 +128,55 @@ def cli(verbose: int) -> None:
 @click.option("--email", required=True, help="Owner e-mail (itunes:owner, podcast:locked).")
 @click.option("--language", required=True, help="Main language, BCP 47 (fi, sv, en...).")
 @click.option("--description", default="", help="Show description (plain text or Markdown).")
-@click.option("--category", default="Society & Culture", show_default=True,
-              help="Apple Podcasts category, spelled exactly.")
-@click.option("--image", type=click.Path(dir_okay=False, path_type=Path),
-              help="Show artwork: square JPEG/PNG, 1400-3000 px (converted when possible).")
-@click.option("--base-url", default="http://localhost:8000/", show_default=True,
-              help="Public URL where the storage root is served.")
-@click.option("--storage", default="public", show_default=True,
-              help="A folder (relative to DIRECTORY) or s3://BUCKET/PREFIX.")
-@click.option("--explicit/--no-explicit", default=False, show_default=True,
-              help="Whether the show is explicit (itunes:explicit).")
-@click.option("--type", "show_type", type=click.Choice(["episodic", "serial"]),
-              default="episodic", show_default=True, help="Episode order in apps.")
-@click.option("--medium", type=click.Choice(["podcast", "video"]), default="podcast",
-              show_default=True, help="podcast (audio) or video series.")
-@click.option("--languages", default="",
-              help="Video series: comma-separated languages, e.g. fi,sv,en,ar,so,fa,ru,uk.")
+@click.option(
+    "--category",
+    default="Society & Culture",
+    show_default=True,
+    help="Apple Podcasts category, spelled exactly.",
+)
+@click.option(
+    "--image",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Show artwork: square JPEG/PNG, 1400-3000 px (converted when possible).",
+)
+@click.option(
+    "--base-url",
+    default="http://localhost:8000/",
+    show_default=True,
+    help="Public URL where the storage root is served.",
+)
+@click.option(
+    "--storage",
+    default="public",
+    show_default=True,
+    help="A folder (relative to DIRECTORY) or s3://BUCKET/PREFIX.",
+)
+@click.option(
+    "--explicit/--no-explicit",
+    default=False,
+    show_default=True,
+    help="Whether the show is explicit (itunes:explicit).",
+)
+@click.option(
+    "--type",
+    "show_type",
+    type=click.Choice(["episodic", "serial"]),
+    default="episodic",
+    show_default=True,
+    help="Episode order in apps.",
+)
+@click.option(
+    "--medium",
+    type=click.Choice(["podcast", "video"]),
+    default="podcast",
+    show_default=True,
+    help="podcast (audio) or video series.",
+)
+@click.option(
+    "--languages",
+    default="",
+    help="Video series: comma-separated languages, e.g. fi,sv,en,ar,so,fa,ru,uk.",
+)
 def init(directory: Path, **opts: Any) -> None:
     """Create a show workspace in DIRECTORY (kotocast.toml and episodes/)."""
     from .workspace import InitRequest, init_workspace
@@ -157,26 +192,58 @@ def init(directory: Path, **opts: Any) -> None:
 @click.option("--slug", help="File and URL name (default: from the title, transliterated).")
 @click.option("--season", type=int, help="Season number (1 or more).")
 @click.option("--number", type=int, help="Episode number (default: the next one).")
-@click.option("--type", "episode_type", type=click.Choice(["full", "trailer", "bonus"]),
-              default="full", show_default=True, help="Apple episode type.")
-@click.option("--publish-at", help="Release time, ISO 8601 with offset "
-              "(2026-12-01T09:00:00+02:00). Default: the next publish.")
+@click.option(
+    "--type",
+    "episode_type",
+    type=click.Choice(["full", "trailer", "bonus"]),
+    default="full",
+    show_default=True,
+    help="Apple episode type.",
+)
+@click.option(
+    "--publish-at",
+    help="Release time, ISO 8601 with offset "
+    "(2026-12-01T09:00:00+02:00). Default: the next publish.",
+)
 @click.option("--image", type=click.Path(path_type=Path), help="Episode artwork.")
 @click.option("--explicit/--no-explicit", default=None, help="Override the show's explicit flag.")
 @click.option("--draft", is_flag=True, help="Keep out of the feed until the file says otherwise.")
-@click.option("--chapters", type=click.Path(path_type=Path),
-              help="Chapters: lines 'HH:MM:SS Title' or Podcast Index JSON.")
-@click.option("--transcript", "transcripts", multiple=True, type=click.Path(path_type=Path),
-              help="WebVTT/SRT transcript; NAME.LANG.vtt sets the language. Repeatable.")
-@click.option("--person", "persons", multiple=True,
-              help="'Name:role' (guest, co-host, producer...). Repeatable.")
-@click.option("--soundbite", "soundbites", multiple=True,
-              help="START+SECONDS for a podcast:soundbite and a teaser MP3. Repeatable.")
-@click.option("--language", help="Video series: the language of this version (one of the "
-              "series' languages). Adds or replaces that language's variant of --slug.")
-@click.option("--captions", multiple=True, type=click.Path(path_type=Path),
-              help="Video series: WebVTT/SRT captions; NAME.LANG.vtt sets their language "
-              "(default: --language). Repeatable.")
+@click.option(
+    "--chapters",
+    type=click.Path(path_type=Path),
+    help="Chapters: lines 'HH:MM:SS Title' or Podcast Index JSON.",
+)
+@click.option(
+    "--transcript",
+    "transcripts",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="WebVTT/SRT transcript; NAME.LANG.vtt sets the language. Repeatable.",
+)
+@click.option(
+    "--person",
+    "persons",
+    multiple=True,
+    help="'Name:role' (guest, co-host, producer...). Repeatable.",
+)
+@click.option(
+    "--soundbite",
+    "soundbites",
+    multiple=True,
+    help="START+SECONDS for a podcast:soundbite and a teaser MP3. Repeatable.",
+)
+@click.option(
+    "--language",
+    help="Video series: the language of this version (one of the "
+    "series' languages). Adds or replaces that language's variant of --slug.",
+)
+@click.option(
+    "--captions",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Video series: WebVTT/SRT captions; NAME.LANG.vtt sets their language "
+    "(default: --language). Repeatable.",
+)
 @click.option("--now", "now_text", hidden=True, help="Pretend the time is this (tests).")
 def add(media: Path, now_text: str | None, **opts: Any) -> None:
     """Normalise, encode, tag and catalog MEDIA as a new episode.
@@ -191,8 +258,9 @@ def add(media: Path, now_text: str | None, **opts: Any) -> None:
         _add_variant(media, now_text, language, captions, opts)
         return
     if language or captions:
-        raise click.UsageError("--language and --captions are for video series; "
-                               "use --transcript for a podcast episode")
+        raise click.UsageError(
+            "--language and --captions are for video series; use --transcript for a podcast episode"
+        )
     from .add import AddRequest, add_episode
 
     request = AddRequest(media=media, **opts)
@@ -200,24 +268,34 @@ def add(media: Path, now_text: str | None, **opts: Any) -> None:
         episode = add_episode(Path.cwd(), request, now=_now(now_text), progress=progress)
     loud = episode.loudness
     extra = f", {loud.input_lufs:.1f} -> {loud.output_lufs:.1f} LUFS" if loud else ""
-    click.echo(f"added {episode.slug}: {episode.title!r}{extra}, "
-               f"publish {episode.publish_at.isoformat() if episode.publish_at else 'never'}")
+    click.echo(
+        f"added {episode.slug}: {episode.title!r}{extra}, "
+        f"publish {episode.publish_at.isoformat() if episode.publish_at else 'never'}"
+    )
 
 
 def _add_variant(
-    media: Path, now_text: str | None, language: str | None, captions: tuple[Path, ...],
+    media: Path,
+    now_text: str | None,
+    language: str | None,
+    captions: tuple[Path, ...],
     opts: dict[str, Any],
 ) -> None:
     from .video import VariantRequest, add_variant
 
-    unused = [f"--{k.replace('_', '-')}" for k in ("image", "chapters", "season", "number")
-              if opts.get(k)] + [f"--{k[:-1]}" for k in ("transcripts", "persons", "soundbites")
-                                 if opts.get(k)]
+    unused = [
+        f"--{k.replace('_', '-')}" for k in ("image", "chapters", "season", "number") if opts.get(k)
+    ] + [f"--{k[:-1]}" for k in ("transcripts", "persons", "soundbites") if opts.get(k)]
     if unused:
         raise click.UsageError(f"{', '.join(unused)}: not available for video series variants")
     request = VariantRequest(
-        media=media, slug=opts["slug"], language=language, title=opts["title"],
-        description=opts["description"], captions=captions, publish_at=opts["publish_at"],
+        media=media,
+        slug=opts["slug"],
+        language=language,
+        title=opts["title"],
+        description=opts["description"],
+        captions=captions,
+        publish_at=opts["publish_at"],
         draft=opts["draft"],
     )
     with _progress_bar("processing") as progress:
@@ -252,8 +330,11 @@ def status(now_text: str | None, as_json: bool) -> None:
         from .video import render_coverage_table, series_coverage
 
         coverage = series_coverage(Path.cwd(), now=_now(now_text))
-        click.echo(json.dumps(coverage.as_json(), sort_keys=True, indent=2, ensure_ascii=False)
-                   if as_json else render_coverage_table(coverage))
+        click.echo(
+            json.dumps(coverage.as_json(), sort_keys=True, indent=2, ensure_ascii=False)
+            if as_json
+            else render_coverage_table(coverage)
+        )
         return
     from .status import render_status_table, show_status
 
@@ -268,7 +349,7 @@ def status(now_text: str | None, as_json: bool) -> None:
 @click.argument("feed", required=False)
 @click.option("--now", "now_text", help="Judge future dates against this time.")
 def validate(feed: str | None, now_text: str | None) -> None:
-    """Check FEED (a file or URL; default: this show's feed) against Apple and Podcast Index rules."""
+    """Check FEED (a file or URL; default: this show's feed) against Apple/Podcast Index rules."""
     from feeds.validate import fetch_feed, validate_feed
 
     from .publish import render_current_feed
@@ -297,8 +378,12 @@ def unpublish(slug: str) -> None:
 
 
 @cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on (0.0.0.0: your local network, to test on a phone).")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on (0.0.0.0: your local network, to test on a phone).",
+)
 @click.option("--port", default=8000, show_default=True, help="Port.")
 def serve(host: str, port: int) -> None:
     """Preview the local-folder storage over HTTP like a media host (HEAD, byte ranges)."""
@@ -330,15 +415,32 @@ def demo(directory: Path) -> None:
 @cli.command("import")
 @click.argument("source", metavar="FEED_URL_OR_FILE")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--base-url", default="http://localhost:8000/", show_default=True,
-              help="New show only: public URL where the storage root is served.")
-@click.option("--storage", default="public", show_default=True,
-              help="New show only: a folder (relative to DIRECTORY) or s3://BUCKET/PREFIX.")
-@click.option("--keep-audio", is_flag=True,
-              help="Keep the original MP3/M4A files byte for byte (no re-encoding).")
+@click.option(
+    "--base-url",
+    default="http://localhost:8000/",
+    show_default=True,
+    help="New show only: public URL where the storage root is served.",
+)
+@click.option(
+    "--storage",
+    default="public",
+    show_default=True,
+    help="New show only: a folder (relative to DIRECTORY) or s3://BUCKET/PREFIX.",
+)
+@click.option(
+    "--keep-audio",
+    is_flag=True,
+    help="Keep the original MP3/M4A files byte for byte (no re-encoding).",
+)
 @click.option("--now", "now_text", hidden=True, help="Pretend the time is this (tests).")
-def import_(source: str, directory: Path, base_url: str, storage: str, keep_audio: bool,
-            now_text: str | None) -> None:
+def import_(
+    source: str,
+    directory: Path,
+    base_url: str,
+    storage: str,
+    keep_audio: bool,
+    now_text: str | None,
+) -> None:
     """Import a podcast from its feed into DIRECTORY, keeping every guid.
 
     Creates the show (settings, artwork, the feed's podcast:guid) on the first run; every run
@@ -347,8 +449,13 @@ def import_(source: str, directory: Path, base_url: str, storage: str, keep_audi
     """
     from .importer import ImportRequest, import_feed
 
-    request = ImportRequest(source=source, directory=directory, base_url=base_url,
-                            storage=storage, keep_audio=keep_audio)
+    request = ImportRequest(
+        source=source,
+        directory=directory,
+        base_url=base_url,
+        storage=storage,
+        keep_audio=keep_audio,
+    )
     with _progress_bar("importing") as progress:
         report = import_feed(request, now=_now(now_text), progress=progress)
     for note in report.notes:

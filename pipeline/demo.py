@@ -93,11 +93,14 @@ def build_demo(
         episode = add_episode(
             directory,
             AddRequest(
-                media=wav, title=title, description=notes, slug=slug,
+                media=wav,
+                title=title,
+                description=notes,
+                slug=slug,
                 publish_at=(now + timedelta(days=days)).isoformat(),
             ),
             now=now,
-            progress=(lambda f, i=index: progress((i + f) * step)) if progress else None,
+            progress=_part(progress, index * step, step),
         )
         loud = episode.loudness
         if loud:
@@ -111,26 +114,45 @@ def build_demo(
     return directory / "public" / FEED_KEY, lines
 
 
+def _part(
+    progress: Callable[[float], None] | None, start: float, share: float
+) -> Callable[[float], None] | None:
+    """Map a stage's 0..1 progress onto its share of the whole run."""
+    if progress is None:
+        return None
+    return lambda fraction: progress(start + fraction * share)
+
+
 def make_demo_speech(path: Path, text: str, *, level_db: float) -> Path:
     """Write Finnish espeak-ng speech over a soft chord bed to ``path`` (48 kHz stereo WAV)."""
     voice = path.with_suffix(".voice.wav")
     subprocess.run(
         ["espeak-ng", "-v", "fi", "-s", "150", "-w", str(voice), text],
-        check=True, capture_output=True,
+        check=True,
+        capture_output=True,
     )
-    bed = "sine=f=220:r=48000,volume=0.05[b1];sine=f=277:r=48000,volume=0.04[b2];" \
-          "sine=f=330:r=48000,volume=0.03[b3];[b1][b2][b3]amix=3:duration=shortest[bed]"
+    bed = (
+        "sine=f=220:r=48000,volume=0.05[b1];sine=f=277:r=48000,volume=0.04[b2];"
+        "sine=f=330:r=48000,volume=0.03[b3];[b1][b2][b3]amix=3:duration=shortest[bed]"
+    )
     try:
         run_ffmpeg(
             [
-                "-y", "-i", str(voice),
+                "-y",
+                "-i",
+                str(voice),
                 "-filter_complex",
                 f"{bed};[0:a]aresample=48000,aformat=channel_layouts=mono[v];"
                 f"[v][bed]amix=2:duration=first:normalize=0,volume={level_db + 12:.1f}dB,"
                 "aformat=channel_layouts=stereo,apad=pad_dur=1[out]",
-                "-map", "[out]", "-c:a", "pcm_s16le", str(path),
+                "-map",
+                "[out]",
+                "-c:a",
+                "pcm_s16le",
+                str(path),
             ],
-            path=path, what="making demo audio",
+            path=path,
+            what="making demo audio",
         )
     finally:
         voice.unlink(missing_ok=True)

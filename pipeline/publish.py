@@ -106,7 +106,10 @@ def publish(
         return result
     rendered = render_show(workspace, now=now)
     show, episodes, released, xml = (
-        rendered.show, rendered.episodes, rendered.released, rendered.xml
+        rendered.show,
+        rendered.episodes,
+        rendered.released,
+        rendered.xml,
     )
     problems = validate_feed(xml, source=FEED_KEY, now=now)
     if problems:
@@ -126,7 +129,8 @@ def publish(
     state = _read_state(workspace)
     newly = tuple(e.slug for e in released if e.guid not in state.get("guids", []))
     upcoming = [
-        e.publish_at for e in episodes
+        e.publish_at
+        for e in episodes
         if e.publish_at is not None and not e.draft and not e.withdrawn and e.publish_at > now
     ]
     next_release = min(upcoming) if upcoming else None
@@ -136,9 +140,15 @@ def publish(
         if previous != xml:
             pending += documents
         return PublishResult(
-            rendered.feed_url, storage.description, len(released), newly,
-            tuple(o.key for o in pending), sum(o.size_bytes for o in pending),
-            bool(pending), True, next_release,
+            rendered.feed_url,
+            storage.description,
+            len(released),
+            newly,
+            tuple(o.key for o in pending),
+            sum(o.size_bytes for o in pending),
+            bool(pending),
+            True,
+            next_release,
         )
 
     if rendered.stored_guid is None:
@@ -148,8 +158,15 @@ def publish(
     report = publish_objects(storage, media, documents, progress=progress)
     _write_state(workspace, released)
     return PublishResult(
-        rendered.feed_url, storage.description, len(released), newly, tuple(report.uploaded),
-        report.bytes_uploaded, report.changed, False, next_release,
+        rendered.feed_url,
+        storage.description,
+        len(released),
+        newly,
+        tuple(report.uploaded),
+        report.bytes_uploaded,
+        report.changed,
+        False,
+        next_release,
     )
 
 
@@ -216,8 +233,9 @@ def show_artwork(workspace: Path, show: Show) -> Asset | None:
 def _asset_for(workspace: Path, path: Path) -> Asset:
     rel = path.relative_to(workspace).as_posix()
     mime = "image/png" if path.suffix == ".png" else "image/jpeg"
-    return Asset(path=rel, key=rel, size_bytes=path.stat().st_size,
-                 sha256=sha256_file(path), mime_type=mime)
+    return Asset(
+        path=rel, key=rel, size_bytes=path.stat().st_size, sha256=sha256_file(path), mime_type=mime
+    )
 
 
 def media_objects(
@@ -246,17 +264,24 @@ def _media_object(workspace: Path, asset: Asset, download_name: str | None) -> P
     try:
         size = path.stat().st_size
     except OSError:
-        raise FieldInvalid(asset.path, "is listed in the catalog but missing from the workspace") \
-            from None
+        raise FieldInvalid(
+            asset.path, "is listed in the catalog but missing from the workspace"
+        ) from None
     if size != asset.size_bytes:
         raise FieldInvalid(
-            asset.path, f"is {size} bytes but the catalog says {asset.size_bytes}; it was changed "
-            "after 'kotocast add' (published media must not change)"
+            asset.path,
+            f"is {size} bytes but the catalog says {asset.size_bytes}; it was changed "
+            "after 'kotocast add' (published media must not change)",
         )
     disposition = f'attachment; filename="{download_name}"' if download_name else None
     return PublishObject(
-        key=asset.key, source=path, content_type=asset.mime_type, cache_control=MEDIA_CACHE,
-        sha256=asset.sha256, size_bytes=asset.size_bytes, immutable=True,
+        key=asset.key,
+        source=path,
+        content_type=asset.mime_type,
+        cache_control=MEDIA_CACHE,
+        sha256=asset.sha256,
+        size_bytes=asset.size_bytes,
+        immutable=True,
         content_disposition=disposition,
     )
 
@@ -264,8 +289,13 @@ def _media_object(workspace: Path, asset: Asset, download_name: str | None) -> P
 def document_object(key: str, body: bytes, content_type: str) -> PublishObject:
     """Return a feed/page object (stable key, short cache)."""
     return PublishObject(
-        key=key, source=body, content_type=content_type, cache_control=DOCUMENT_CACHE,
-        sha256=hashlib.sha256(body).hexdigest(), size_bytes=len(body), immutable=False,
+        key=key,
+        source=body,
+        content_type=content_type,
+        cache_control=DOCUMENT_CACHE,
+        sha256=hashlib.sha256(body).hexdigest(),
+        size_bytes=len(body),
+        immutable=False,
     )
 
 

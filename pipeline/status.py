@@ -129,7 +129,8 @@ def render_status_table(report: StatusReport, *, width: int = 100) -> str:
         lines.append("(no episodes yet: kotocast add FILE --title TITLE)")
     nxt = report.next_release
     lines.append(
-        f"next release: {nxt.astimezone(UTC).strftime('%Y-%m-%d %H:%M UTC')}" if nxt
+        f"next release: {nxt.astimezone(UTC).strftime('%Y-%m-%d %H:%M UTC')}"
+        if nxt
         else "next release: none scheduled"
     )
     return "\n".join(lines)

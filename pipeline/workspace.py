@@ -48,7 +48,8 @@ def init_workspace(directory: Path, request: InitRequest) -> Path:
     language = canonical_language(request.language, "--language")
     languages = tuple(
         canonical_language(lang.strip(), "--languages")
-        for lang in request.languages.split(",") if lang.strip()
+        for lang in request.languages.split(",")
+        if lang.strip()
     )
     if languages and language not in languages:
         languages = (language, *languages)

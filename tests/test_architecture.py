@@ -63,7 +63,8 @@ def test_no_print_below_the_cli() -> None:
                 continue
             tree = ast.parse(path.read_text(encoding="utf-8"))
             calls = [
-                n for n in ast.walk(tree)
+                n
+                for n in ast.walk(tree)
                 if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "print"
             ]
             assert not calls, f"{path.relative_to(ROOT)} prints; log instead"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta, timezone
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,12 +21,22 @@ from episodes.text import parse_publish_at
 
 def _episode(slug: str = "jakso-1", **kw: object) -> Episode:
     base = dict(
-        slug=slug, guid=new_guid(), title="Äänestäminen & <vaalit>",
+        slug=slug,
+        guid=new_guid(),
+        title="Äänestäminen & <vaalit>",
         publish_at=parse_publish_at("2026-12-01T09:00:00+02:00"),
         description="Rivi 1\n\nRivi 2 🎙️",
-        season=1, number=3,
-        media=Asset(path=f"media/{slug}-abc.mp3", key=f"media/{slug}-abc.mp3", size_bytes=1234,
-                    sha256="ab" * 32, mime_type="audio/mpeg", duration_s=61.5, bitrate_kbps=128),
+        season=1,
+        number=3,
+        media=Asset(
+            path=f"media/{slug}-abc.mp3",
+            key=f"media/{slug}-abc.mp3",
+            size_bytes=1234,
+            sha256="ab" * 32,
+            mime_type="audio/mpeg",
+            duration_s=61.5,
+            bitrate_kbps=128,
+        ),
         loudness=LoudnessRecord(-30.1, -12.0, -16.0, -1.3),
         chapters=(Chapter(0, "Alku"), Chapter(30.5, "Loppu")),
         persons=(Person("Aino", "guest"),),
@@ -42,7 +52,7 @@ def test_round_trip_is_exact(tmp_path: Path) -> None:
     assert load_episode(tmp_path, "jakso-1") == ep
     assert ep.publish_at is not None
     assert load_episodes(tmp_path)[0].publish_at.utcoffset() == timedelta(hours=2)  # type: ignore[union-attr]
-    assert ep.publish_at.tzinfo != timezone.utc
+    assert ep.publish_at.tzinfo != UTC
 
 
 def test_slug_is_taken_once(tmp_path: Path) -> None:
@@ -59,9 +69,12 @@ def test_missing_episode(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        ('title = "Äänestäminen', 'title = 7 #', "title: has the wrong type"),
-        ("publish_at = 2026-12-01T09:00:00+02:00", "publish_at = 2026-12-01T09:00:00",
-         "publish_at: .*no UTC offset"),
+        ('title = "Äänestäminen', "title = 7 #", "title: has the wrong type"),
+        (
+            "publish_at = 2026-12-01T09:00:00+02:00",
+            "publish_at = 2026-12-01T09:00:00",
+            "publish_at: .*no UTC offset",
+        ),
         ("number = 3", "number = -1", "number: must be 1 or more"),
         ('slug = "jakso-1"', 'slug = "../x"', "slug: .* is not a slug"),
         ('type = "full"', 'type = "teaser"', "type: must be one of"),

@@ -12,9 +12,15 @@ from episodes.show import CONFIG_NAME, load_show, record_podcast_guid, render_ne
 
 def _write(tmp_path: Path, **overrides: object) -> Path:
     args: dict[str, object] = dict(
-        title="Kotona Suomessa", author="Hanke", email="a@example.org", language="fi",
-        category="Society & Culture", base_url="https://podcast.example.org/",
-        storage="public", explicit=False, show_type="episodic",
+        title="Kotona Suomessa",
+        author="Hanke",
+        email="a@example.org",
+        language="fi",
+        category="Society & Culture",
+        base_url="https://podcast.example.org/",
+        storage="public",
+        explicit=False,
+        show_type="episodic",
     )
     args.update(overrides)
     (tmp_path / CONFIG_NAME).write_text(render_new_config(**args), encoding="utf-8")  # type: ignore[arg-type]
@@ -44,13 +50,19 @@ def test_missing_workspace(tmp_path: Path) -> None:
         (lambda t: t.replace('title = "Kotona Suomessa"', "title = 5"), "show.title: must be text"),
         (lambda t: t.replace('title = "Kotona Suomessa"\n', ""), "show.title: is missing"),
         (lambda t: t.replace('language = "fi"', 'language = "suomi!"'), "show.language: "),
-        (lambda t: t.replace("target_lufs = -16.0", 'target_lufs = "loud"'),
-         "audio.target_lufs: must be a number"),
-        (lambda t: t.replace("target_lufs = -16.0", "target_lufs = 3"),
-         "audio.target_lufs: must be between"),
+        (
+            lambda t: t.replace("target_lufs = -16.0", 'target_lufs = "loud"'),
+            "audio.target_lufs: must be a number",
+        ),
+        (
+            lambda t: t.replace("target_lufs = -16.0", "target_lufs = 3"),
+            "audio.target_lufs: must be between",
+        ),
         (lambda t: t.replace('type = "episodic"', 'type = "daily"'), "show.type: must be one of"),
-        (lambda t: t.replace("explicit = false", 'explicit = "no"'),
-         "show.explicit: must be true or false"),
+        (
+            lambda t: t.replace("explicit = false", 'explicit = "no"'),
+            "show.explicit: must be true or false",
+        ),
         (lambda t: t.replace("[show]", "[show"), "not valid TOML"),
         (lambda t: t.replace("[show", "[shows"), r"\[show\]: is missing"),
         (lambda t: t.replace('base_url = "https', 'base_url = "ftp'), "show.base_url: must be"),

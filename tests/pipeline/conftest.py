@@ -56,9 +56,20 @@ def show(tmp_path: Path, run: Run, media_dir: Path, monkeypatch: pytest.MonkeyPa
     """A fresh show workspace (with artwork) as the current directory."""
     workspace = tmp_path / "kotona"
     result = run(
-        "init", workspace, "--title", "Kotona Suomessa", "--author", "Kotoutumishanke",
-        "--email", "podcast@example.org", "--language", "fi", "--image", media_dir / "cover.jpg",
-        "--base-url", "https://media.example.org/kotona/",
+        "init",
+        workspace,
+        "--title",
+        "Kotona Suomessa",
+        "--author",
+        "Kotoutumishanke",
+        "--email",
+        "podcast@example.org",
+        "--language",
+        "fi",
+        "--image",
+        media_dir / "cover.jpg",
+        "--base-url",
+        "https://media.example.org/kotona/",
     )
     assert result.code == 0, result.err
     monkeypatch.chdir(workspace)

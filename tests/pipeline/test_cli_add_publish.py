@@ -35,8 +35,18 @@ def test_add_then_publish_levels_tags_and_lists_the_episode(
 ) -> None:
     src = media_dir / source
     src_hash = hashlib.sha256(src.read_bytes()).hexdigest()
-    added = run("add", src, "--title", TITLE, "--description", "Vieraana **työvalmentaja**.",
-                "--slug", "tyonhaku", "--publish-at", "2026-11-01T09:00:00+02:00")
+    added = run(
+        "add",
+        src,
+        "--title",
+        TITLE,
+        "--description",
+        "Vieraana **työvalmentaja**.",
+        "--slug",
+        "tyonhaku",
+        "--publish-at",
+        "2026-11-01T09:00:00+02:00",
+    )
     assert added.code == 0, added.err
     assert hashlib.sha256(src.read_bytes()).hexdigest() == src_hash  # source untouched
 
@@ -78,7 +88,9 @@ def test_add_then_publish_levels_tags_and_lists_the_episode(
     assert enclosure.type == "audio/mpeg"
     assert entry.published_parsed[:6] == (2026, 11, 1, 7, 0, 0)
 
-    gpodder = podcastparser.parse("https://media.example.org/kotona/feed.xml", __import__("io").BytesIO(xml))
+    gpodder = podcastparser.parse(
+        "https://media.example.org/kotona/feed.xml", __import__("io").BytesIO(xml)
+    )
     item = gpodder["episodes"][0]
     assert item["title"] == TITLE
     assert item["guid"] == episode.guid
@@ -95,10 +107,32 @@ def test_add_then_publish_levels_tags_and_lists_the_episode(
 
 
 def test_scheduled_release_and_idempotent_republish(show: Path, run: Run, media_dir: Path) -> None:
-    assert run("add", media_dir / "quiet.wav", "--title", "Jakso yksi", "--slug", "yksi",
-               "--publish-at", "2026-11-01T09:00:00+02:00").code == 0
-    assert run("add", media_dir / "quiet.wav", "--title", "Jakso kaksi", "--slug", "kaksi",
-               "--publish-at", "2026-12-01T09:00:00+02:00").code == 0
+    assert (
+        run(
+            "add",
+            media_dir / "quiet.wav",
+            "--title",
+            "Jakso yksi",
+            "--slug",
+            "yksi",
+            "--publish-at",
+            "2026-11-01T09:00:00+02:00",
+        ).code
+        == 0
+    )
+    assert (
+        run(
+            "add",
+            media_dir / "quiet.wav",
+            "--title",
+            "Jakso kaksi",
+            "--slug",
+            "kaksi",
+            "--publish-at",
+            "2026-12-01T09:00:00+02:00",
+        ).code
+        == 0
+    )
     before = run("publish", "--now", "2026-12-01T06:59:59Z")
     assert before.code == 0, before.err
     assert b"Jakso kaksi" not in _feed(show)
@@ -122,13 +156,25 @@ def test_scheduled_release_and_idempotent_republish(show: Path, run: Run, media_
 
 
 def test_editing_a_title_keeps_guid_and_enclosure(show: Path, run: Run, media_dir: Path) -> None:
-    assert run("add", media_dir / "quiet.wav", "--title", "Vanha nimi", "--slug", "yksi",
-               "--publish-at", "2026-11-01T09:00:00+02:00").code == 0
+    assert (
+        run(
+            "add",
+            media_dir / "quiet.wav",
+            "--title",
+            "Vanha nimi",
+            "--slug",
+            "yksi",
+            "--publish-at",
+            "2026-11-01T09:00:00+02:00",
+        ).code
+        == 0
+    )
     assert run("publish", "--now", "2026-11-02T00:00:00Z").code == 0
     old = feedparser.parse(_feed(show)).entries[0]
     path = show / "episodes" / "yksi.toml"
-    path.write_text(path.read_text(encoding="utf-8").replace("Vanha nimi", "Uusi nimi"),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("Vanha nimi", "Uusi nimi"), encoding="utf-8"
+    )
     assert run("publish", "--now", "2026-11-02T00:10:00Z").code == 0
     new = feedparser.parse(_feed(show)).entries[0]
     assert new.title == "Uusi nimi"
@@ -137,8 +183,19 @@ def test_editing_a_title_keeps_guid_and_enclosure(show: Path, run: Run, media_di
 
 
 def test_tampering_with_a_published_guid_is_refused(show: Path, run: Run, media_dir: Path) -> None:
-    assert run("add", media_dir / "quiet.wav", "--title", "Yksi", "--slug", "yksi",
-               "--publish-at", "2026-11-01T09:00:00+02:00").code == 0
+    assert (
+        run(
+            "add",
+            media_dir / "quiet.wav",
+            "--title",
+            "Yksi",
+            "--slug",
+            "yksi",
+            "--publish-at",
+            "2026-11-01T09:00:00+02:00",
+        ).code
+        == 0
+    )
     assert run("publish", "--now", "2026-11-02T00:00:00Z").code == 0
     live = _feed(show)
     episode = load_episode(show, "yksi")
@@ -158,26 +215,52 @@ def test_tampering_with_a_published_guid_is_refused(show: Path, run: Run, media_
     assert episode.guid.encode() not in _feed(show)
 
 
-def test_podcast_guid_is_recorded_once_and_survives_a_move(show: Path, run: Run, media_dir: Path) -> None:
+def test_podcast_guid_is_recorded_once_and_survives_a_move(
+    show: Path, run: Run, media_dir: Path
+) -> None:
     from episodes.show import load_show
     from feeds.guid import podcast_guid
 
-    assert run("add", media_dir / "quiet.wav", "--title", "Yksi", "--publish-at",
-               "2026-11-01T09:00:00+02:00").code == 0
+    assert (
+        run(
+            "add",
+            media_dir / "quiet.wav",
+            "--title",
+            "Yksi",
+            "--publish-at",
+            "2026-11-01T09:00:00+02:00",
+        ).code
+        == 0
+    )
     assert run("publish", "--now", "2026-11-02T00:00:00Z").code == 0
     guid = load_show(show).podcast_guid
     assert guid == podcast_guid("https://media.example.org/kotona/feed.xml")
     config = show / "kotocast.toml"
-    config.write_text(config.read_text(encoding="utf-8").replace(
-        "https://media.example.org/kotona/", "https://cdn.example.net/kotona/"), encoding="utf-8")
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(
+            "https://media.example.org/kotona/", "https://cdn.example.net/kotona/"
+        ),
+        encoding="utf-8",
+    )
     assert run("publish", "--now", "2026-11-02T00:10:00Z").code == 0
     assert load_show(show).podcast_guid == guid
     assert f"<podcast:guid>{guid}</podcast:guid>".encode() in _feed(show)
 
 
 def test_status_and_validate(show: Path, run: Run, media_dir: Path) -> None:
-    assert run("add", media_dir / "quiet.wav", "--title", "Yksi", "--slug", "yksi",
-               "--publish-at", "2026-11-01T09:00:00+02:00").code == 0
+    assert (
+        run(
+            "add",
+            media_dir / "quiet.wav",
+            "--title",
+            "Yksi",
+            "--slug",
+            "yksi",
+            "--publish-at",
+            "2026-11-01T09:00:00+02:00",
+        ).code
+        == 0
+    )
     table = run("status", "--now", "2026-10-01T00:00:00Z")
     assert table.code == 0
     assert re.search(r"yksi\s+scheduled\s+2026-11-01 07:00", table.out)

@@ -38,7 +38,10 @@ CASES: dict[str, tuple[Callable[[Path], list[str]], str]] = {
     "zero-byte file": (lambda d: ["add", str(d / "empty.mp3"), "--title", "T"], "empty.mp3"),
     "random bytes": (lambda d: ["add", str(d / "random.mp3"), "--title", "T"], "random.mp3"),
     "missing file": (lambda d: ["add", str(d / "nowhere.wav"), "--title", "T"], "nowhere.wav"),
-    "a directory": (lambda d: ["add", str(d / "a-directory.mp3"), "--title", "T"], "a-directory.mp3"),
+    "a directory": (
+        lambda d: ["add", str(d / "a-directory.mp3"), "--title", "T"],
+        "a-directory.mp3",
+    ),
     "video without audio": (lambda d: ["add", str(d / "silent.mp4"), "--title", "T"], "silent.mp4"),
     "blank title": (lambda d: ["add", str(d / "ok.wav"), "--title", "   "], "--title"),
     "unparsable date": (
@@ -58,10 +61,12 @@ CASES: dict[str, tuple[Callable[[Path], list[str]], str]] = {
         "not-image.jpg",
     ),
     "slug leaving the workspace": (
-        lambda d: ["add", str(d / "ok.wav"), "--title", "T", "--slug", "../../etc/x"], "--slug"
+        lambda d: ["add", str(d / "ok.wav"), "--title", "T", "--slug", "../../etc/x"],
+        "--slug",
     ),
     "negative episode number": (
-        lambda d: ["add", str(d / "ok.wav"), "--title", "T", "--number", "-2"], "--number"
+        lambda d: ["add", str(d / "ok.wav"), "--title", "T", "--number", "-2"],
+        "--number",
     ),
 }
 
@@ -71,8 +76,17 @@ def test_bad_input_is_one_line_and_changes_nothing(
     case: str, show: Path, run: Run, bad_files: Path, unchanged: Callable[[Path], None]
 ) -> None:
     # A published episode first, so "unchanged" covers catalog, media and public/.
-    assert run("add", bad_files / "ok.wav", "--title", "Ennen", "--publish-at",
-               "2026-11-01T09:00:00+02:00").code == 0
+    assert (
+        run(
+            "add",
+            bad_files / "ok.wav",
+            "--title",
+            "Ennen",
+            "--publish-at",
+            "2026-11-01T09:00:00+02:00",
+        ).code
+        == 0
+    )
     assert run("publish", "--now", "2026-11-02T00:00:00Z").code == 0
     unchanged(show)
     unchanged(bad_files)
@@ -103,7 +117,11 @@ def test_no_title_is_a_usage_error(show: Path, run: Run, bad_files: Path) -> Non
     ],
 )
 def test_broken_config_is_named(
-    edit, named: str, show: Path, run: Run, bad_files: Path  # type: ignore[no-untyped-def]
+    edit,
+    named: str,
+    show: Path,
+    run: Run,
+    bad_files: Path,  # type: ignore[no-untyped-def]
 ) -> None:
     config = show / "kotocast.toml"
     config.write_text(edit(config.read_text(encoding="utf-8")), encoding="utf-8")
