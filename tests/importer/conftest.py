@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from podserver import PodServer
-
+from tests.importer.podserver import PodServer
 from tests.mediagen import make_cover, make_tone
 
 

@@ -7,7 +7,6 @@ import os
 from pathlib import Path
 
 import pytest
-from podserver import PodServer
 
 from pipeline.importer import (
     DownloadFailed,
@@ -17,6 +16,7 @@ from pipeline.importer import (
     fetch_source,
     sniff_audio,
 )
+from tests.importer.podserver import PodServer
 
 BODY = bytes(range(256)) * 4096  # 1 MiB
 LIMITS = DownloadLimits(timeout_s=5)

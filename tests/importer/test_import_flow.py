@@ -21,9 +21,9 @@ from pathlib import Path
 import feedparser
 import podcastparser
 import pytest
-from podserver import FeedItem, PodServer, render_feed
 
 from feeds.guid import podcast_guid
+from tests.importer.podserver import FeedItem, PodServer, render_feed
 
 pytestmark = pytest.mark.slow
 
