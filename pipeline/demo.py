@@ -111,6 +111,13 @@ def build_demo(
     result = publish(directory, now=now)
     lines.append(result.summary())
     lines.append(f"preview: cd {directory} && kotocast serve  (then open {result.feed_url})")
+    # The multilingual video series demo sits next to the podcast (its own workspace).
+    from .demo_video import build_video_demo
+
+    pages, video_lines = build_video_demo(directory / "video-series")
+    lines += video_lines
+    lines.append(f"video series: cd {directory / 'video-series'} && kotocast serve  "
+                 f"(then open http://localhost:8000/index.html; pages at {pages})")
     return directory / "public" / FEED_KEY, lines
 
 
