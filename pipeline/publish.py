@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from episodes.catalog import load_episodes
 from episodes.errors import FieldInvalid
@@ -246,17 +246,22 @@ def media_objects(
     if artwork:
         assets[artwork.key] = (artwork, None)
     for ep in episodes:
-        named = [(ep.media, f"{ep.slug}.mp3"), (ep.image, None), (ep.chapters_file, None)]
+        named = [(ep.media, _download_name(ep.slug, ep.media)), (ep.image, None), (ep.chapters_file, None)]
         named += [(t.asset, None) for t in ep.transcripts]
         named += [(s.teaser, None) for s in ep.soundbites]
         named += [(a, None) for a in ep.alternates]
         for v in ep.variants:
-            named.append((v.media, f"{ep.slug}-{v.language}.mp4"))
+            named.append((v.media, _download_name(f"{ep.slug}-{v.language}", v.media)))
             named += [(c.asset, None) for c in v.captions]
         for asset, download_name in named:
             if asset is not None:
                 assets.setdefault(asset.key, (asset, download_name))
     return [_media_object(workspace, a, name) for a, name in assets.values()]
+
+
+def _download_name(stem: str, asset: Asset | None) -> str | None:
+    """Return the friendly download file name (slug plus the stored file's own extension)."""
+    return f"{stem}{PurePosixPath(asset.key).suffix}" if asset is not None else None
 
 
 def _media_object(workspace: Path, asset: Asset, download_name: str | None) -> PublishObject:
