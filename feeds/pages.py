@@ -88,7 +88,7 @@ def _episode_view(episode: Episode, lang: str, root: str) -> dict[str, object] |
     if variant is None:
         return None
     date = episode.publish_at.astimezone(UTC) if episode.publish_at else None
-    captions = [
+    captions: list[dict[str, object]] = [
         {
             "url": _key_url(c.asset.key, root),
             "lang": c.language,

@@ -91,16 +91,25 @@ def build_video_demo(
         suffix = "srt" if lang == "en" else "vtt"
         captions = write_demo_captions(sources / f"{slug}.{lang}.{suffix}", speech,
                                        srt=lang == "en")
+        report: Callable[[float], None] | None = None
+        if progress is not None:
+            report = _scaled(progress, index * step, step)
         result = add_variant(directory, VariantRequest(
             media=video, slug=slug, language=lang, title=title, description=notes,
             captions=(captions,), publish_at=(now + timedelta(days=days)).isoformat(),
-        ), now=now, progress=(lambda f, i=index: progress((i + f) * step)) if progress else None)
+        ), now=now, progress=report)
         lines.append(result.summary())
     result = publish_series(directory, now=now)
     lines.append(result.summary())
     lines.append(f"pages: {directory / 'public' / 'index.html'}; feeds: "
                  + ", ".join(feed_key(lang) for lang in LANGUAGES))
     return directory / "public" / "index.html", lines
+
+
+def _scaled(
+    progress: Callable[[float], None], start: float, span: float
+) -> Callable[[float], None]:
+    return lambda fraction: progress(start + fraction * span)
 
 
 def _localise(config: Path) -> None:
