@@ -17,7 +17,6 @@ import argparse
 import hashlib
 import json
 import os
-import shutil
 import socket
 import statistics
 import subprocess
@@ -171,7 +170,7 @@ def main() -> None:
     realistic = OUT / f"realistic-x{args.scale:g}"
     hashes = generate(realistic, [(150, sz(1)), (40, sz(20)), (10, sz(120))])
     many = OUT / f"many-{args.many}"
-    many_hashes = generate(many, [(args.many, 2048)])
+    generate(many, [(args.many, 2048)])
     total_bytes = sum(p.stat().st_size for p in realistic.iterdir())
     print(f"realistic set: {len(hashes)} files, {total_bytes / MB:.0f} MB", flush=True)
 
