@@ -136,15 +136,17 @@ class _Handler(BaseHTTPRequestHandler):
             return
         body = self._read_body()
         if fault == "503":
+            # Recorded before answering, so a client that has its answer sees it counted.
+            proxy.record(Seen(method, self.path, len(body), len(SLOW_DOWN), "503"))
             self.send_response(503)
             self.send_header("Content-Type", "application/xml")
             self.send_header("Content-Length", str(len(SLOW_DOWN)))
             self.end_headers()
             if method != "HEAD":
                 self.wfile.write(SLOW_DOWN)
-            proxy.record(Seen(method, self.path, len(body), len(SLOW_DOWN), "503"))
             return
         status, headers, data = proxy.forward(method, self.path, self.headers.items(), body)
+        proxy.record(Seen(method, self.path, len(body), len(data), None))
         self.send_response_only(status)
         upstream_length = None
         for name, value in headers:
@@ -158,7 +160,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if method != "HEAD" and data:
             self.wfile.write(data)
-        proxy.record(Seen(method, self.path, len(body), len(data), None))
 
     do_GET = do_HEAD = do_PUT = do_POST = do_DELETE = _handle
 
