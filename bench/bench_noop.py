@@ -1,0 +1,236 @@
+"""Benchmark: the scheduled ``kotocast publish`` when nothing changed, for a 1,000-episode show.
+
+Builds a synthetic workspace without encoding audio: ``kotocast init`` writes the config, then
+each episode gets a small fake MP3, a chapters JSON and a WebVTT transcript (a few KB each) and
+an ``episodes/<slug>.toml`` written by ``episodes.catalog.save_episode`` with the files' real
+size and sha256, as ``kotocast add`` records them; show artwork is a 1400 px JPEG. Storage is a
+local folder. One publish uploads everything; then the no-change publish is timed as a cron job
+runs it: the whole ``kotocast publish`` process via subprocess (Python start-up included),
+median of ``--runs``, against ``python -c pass`` (the floor) in the same run, interleaved.
+
+Also reported: the CLI's import time (``python -X importtime``, the heaviest top-level imports)
+and where the rest of the process goes (each publish stage timed in-process).
+
+Usage: .venv/bin/python bench/bench_noop.py [--episodes 1000] [--runs 7]
+Data is generated under bench/out/noop/ (gitignored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+OUT = ROOT / "bench" / "out" / "noop"
+# The console script, as cron runs it (``python -c`` would put the workspace, whose
+# ``episodes/`` folder shadows our package, first on sys.path).
+KOTOCAST = [sys.executable, str(Path(sys.executable).parent / "kotocast")]
+NOW = "2030-01-01T00:00:00+00:00"
+# Scheduled runs pass --now only in tests; a fixed one keeps every run identical here too.
+PUBLISH = ["publish", "--now", NOW]
+
+
+def build_workspace(workspace: Path, count: int) -> None:
+    """Create a ``count``-episode workspace whose catalog matches its files."""
+    from PIL import Image
+
+    from episodes.catalog import save_episode
+    from episodes.model import Asset, Chapter, Episode, Transcript
+    from pipeline.assets import sha256_file
+
+    shutil.rmtree(workspace, ignore_errors=True)
+    workspace.parent.mkdir(parents=True, exist_ok=True)
+    art = workspace.parent / "cover.jpg"
+    Image.new("RGB", (1400, 1400), (200, 80, 40)).save(art, quality=90)
+    init = [
+        "init",
+        str(workspace),
+        "--title",
+        "Kotoutumisen äänet",
+        "--author",
+        "Äänitys Oy",
+        "--email",
+        "podcast@example.fi",
+        "--language",
+        "fi",
+        "--description",
+        "Haastatteluja kotoutumisesta.",
+        "--image",
+        str(art),
+        "--base-url",
+        "https://cdn.example.fi/show/",
+    ]
+    subprocess.run([*KOTOCAST, *init], check=True, capture_output=True, cwd=ROOT)
+
+    def asset(rel: str, body: bytes, mime: str, **kw: object) -> Asset:
+        path = workspace / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(body)
+        return Asset(rel, rel, len(body), sha256_file(path), mime, **kw)  # type: ignore[arg-type]
+
+    start = datetime(2010, 1, 4, 7, 0, tzinfo=UTC)
+    for n in range(1, count + 1):
+        slug = f"jakso-{n:04d}"
+        tag = hashlib.sha256(slug.encode()).hexdigest()[:12]
+        # A few KB that look like an MP3 (ID3 header, then frame sync bytes); never decoded.
+        mp3 = b"ID3\x04\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x64" * (1000 + n % 500)
+        chapters = json.dumps({"version": "1.2.0", "chapters": [{"startTime": 0, "title": "Alku"}]})
+        vtt = f"WEBVTT\n\n00:00:00.000 --> 00:00:05.000\nJakso {n}.\n"
+        episode = Episode(
+            slug=slug,
+            guid=f"urn:uuid:{hashlib.md5(slug.encode()).hexdigest()}",  # noqa: S324 (an id)
+            title=f"Jakso {n}: äänet & tarinat",
+            publish_at=start + timedelta(days=3 * n),
+            description=f"Jakson {n} kuvaus, jossa puhutaan kotoutumisesta.\n\n- kohta 1\n- kohta 2",
+            season=1 + n // 100,
+            number=n,
+            explicit=False,
+            media=asset(f"media/{slug}-{tag}.mp3", mp3, "audio/mpeg", duration_s=1800.0 + n),
+            chapters=(Chapter(0.0, "Alku"),),
+            chapters_file=asset(
+                f"media/{slug}-{tag}.chapters.json", chapters.encode(), "application/json"
+            ),
+            transcripts=(Transcript(asset(f"media/{slug}-{tag}.fi.vtt", vtt.encode(), "text/vtt"), "fi"),),
+            created_at=start,
+        )
+        save_episode(workspace, episode, new=True)
+
+
+def timed(cmd: list[str], cwd: Path) -> tuple[float, str]:
+    """Run ``cmd`` and return (wall seconds, stdout); fail loudly on a non-zero exit."""
+    t0 = time.perf_counter()
+    out = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    seconds = time.perf_counter() - t0
+    if out.returncode != 0:
+        raise SystemExit(f"{cmd}: exit {out.returncode}\n{out.stderr}")
+    return seconds, out.stdout
+
+
+def import_times(workspace: Path) -> tuple[float, list[tuple[float, str]]]:
+    """Return (total import seconds, heaviest top-level imports) of a no-change publish."""
+    out = subprocess.run(
+        [sys.executable, "-X", "importtime", *KOTOCAST[1:], *PUBLISH],
+        cwd=workspace,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    top: list[tuple[float, str]] = []
+    for line in out.stderr.splitlines():
+        match = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)", line)
+        if match and len(match.group(3)) == 1:  # top-level: one space of indent
+            top.append((int(match.group(2)) / 1e6, match.group(4)))
+    return sum(s for s, _ in top), sorted(top, reverse=True)
+
+
+def peak_rss_mb(workspace: Path) -> float:
+    """Return the peak RSS of one no-change ``kotocast publish`` process."""
+    code = (
+        "import atexit, resource, sys; atexit.register(lambda: print("
+        "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)); "
+        "from pipeline.cli import main; main()"
+    )
+    out = subprocess.run(
+        [sys.executable, "-P", "-c", code, *PUBLISH], cwd=workspace, capture_output=True, text=True
+    )
+    return int(out.stderr.split()[-1]) / 1024
+
+
+def stage_times(workspace: Path) -> dict[str, float]:
+    """Time each stage of one no-change publish in this process (imports already done)."""
+    import pipeline.publish as pub
+
+    spent: dict[str, float] = {}
+
+    def wrap(module: object, name: str, label: str) -> None:
+        inner = getattr(module, name)
+
+        def timed_call(*args: object, **kwargs: object) -> object:
+            t0 = time.perf_counter()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                spent[label] = spent.get(label, 0.0) + time.perf_counter() - t0
+
+        setattr(module, name, timed_call)
+
+    for name, label in [
+        ("load_show", "load kotocast.toml"),
+        ("load_episodes", "load episode TOML files"),
+        ("show_artwork", "artwork (hash source, find cached)"),
+        ("render_feed", "render feed"),
+        ("validate_feed", "validate feed"),
+        ("media_objects", "stat media files"),
+        ("open_storage", "open storage"),
+        ("check_continuity", "guard (only when feed differs)"),
+        ("publish_objects", "sync: manifest check, no writes"),
+        ("_write_state", "write published.json"),
+    ]:
+        wrap(pub, name, label)
+    t0 = time.perf_counter()
+    pub.publish(workspace, now=datetime.fromisoformat(NOW))
+    spent["total publish()"] = time.perf_counter() - t0
+    return spent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--episodes", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--keep", action="store_true", help="reuse an existing workspace")
+    args = parser.parse_args()
+    workspace = OUT / f"show-{args.episodes}"
+
+    if not (args.keep and (workspace / "kotocast.toml").is_file()):
+        t0 = time.perf_counter()
+        build_workspace(workspace, args.episodes)
+        print(f"built {args.episodes}-episode workspace in {time.perf_counter() - t0:.1f} s")
+    first, summary = timed([*KOTOCAST, *PUBLISH], workspace)
+    print(f"first publish: {first:.2f} s: {summary.strip()}")
+
+    floor: list[float] = []
+    noop: list[float] = []
+    for _ in range(args.runs):  # interleaved, so machine noise hits both alike
+        floor.append(timed([sys.executable, "-c", "pass"], workspace)[0])
+        seconds, summary = timed([*KOTOCAST, *PUBLISH], workspace)
+        if "nothing changed" not in summary:
+            raise SystemExit(f"not a no-change run: {summary}")
+        noop.append(seconds)
+    feed = workspace / "public" / "feed.xml"
+    before = feed.stat().st_mtime_ns
+    timed([*KOTOCAST, *PUBLISH], workspace)
+    assert feed.stat().st_mtime_ns == before, "a no-change publish rewrote the feed"
+
+    total_import, top = import_times(workspace)
+    stages = stage_times(workspace)
+    rss_mb = peak_rss_mb(workspace)
+
+    print(f"\n{args.episodes} episodes, local-folder storage, median of {args.runs} runs")
+    print("| run | wall time (s) | min | max |")
+    print("|---|---|---|---|")
+    for label, runs in [("`python -c pass` (floor)", floor), ("`kotocast publish`, no change", noop)]:
+        print(f"| {label} | {statistics.median(runs):.2f} | {min(runs):.2f} | {max(runs):.2f} |")
+    print(f"\nimports (python -X importtime): {total_import:.2f} s; heaviest top-level:")
+    for seconds, name in top[:8]:
+        print(f"  {seconds * 1000:6.0f} ms  {name}")
+    print("\npublish() stages, in-process (one run):")
+    for label, seconds in sorted(stages.items(), key=lambda kv: -kv[1]):
+        print(f"  {seconds * 1000:6.0f} ms  {label}")
+    print(f"peak RSS of a no-change publish process: {rss_mb:.0f} MB")
+    print(f"machine load average during the run: {os.getloadavg()[0]:.1f} (2 cores)")
+
+
+if __name__ == "__main__":
+    main()
