@@ -107,6 +107,30 @@ def _progress_bar(label: str) -> Iterator[Callable[[float], None] | None]:
         yield update
 
 
+@contextmanager
+def _upload_bar() -> Iterator[Callable[[str, int, int], None] | None]:
+    """Yield a ``(key, delta_bytes, total_bytes)`` callback for a bar; ``None`` off a tty."""
+    if not _show_progress():
+        yield None
+        return
+    bar: Any = None
+    try:
+
+        def update(key: str, delta: int, total: int) -> None:
+            nonlocal bar
+            if bar is None:
+                bar = click.progressbar(length=max(total, 1), label="uploading", file=sys.stderr)
+                bar.__enter__()
+            bar.update(delta)
+
+        yield update
+        if bar is not None and bar.pos < bar.length:
+            bar.update(bar.length - bar.pos)  # small documents after the media: show done
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", count=True, help="Log what happens (-vv: every ffmpeg command).")
 @click.version_option(package_name="kotocast")
@@ -311,7 +335,8 @@ def publish(now_text: str | None, dry_run: bool, as_json: bool) -> None:
     """Release due episodes, then upload media, the feed and the manifest (in that order)."""
     from .publish import publish as run_publish
 
-    result = run_publish(Path.cwd(), now=_now(now_text), dry_run=dry_run)
+    with _upload_bar() as progress:
+        result = run_publish(Path.cwd(), now=_now(now_text), dry_run=dry_run, progress=progress)
     click.echo(json.dumps(result.as_json(), sort_keys=True) if as_json else result.summary())
 
 

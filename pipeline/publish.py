@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -30,7 +30,7 @@ from media.artwork import prepare_artwork
 
 from .assets import sha256_file
 from .storage import Storage, open_storage
-from .sync import PublishObject, publish_objects
+from .sync import PublishObject, PublishProgress, plan_is_unchanged, publish_objects
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ def publish(
     *,
     now: datetime,
     dry_run: bool = False,
-    progress: Callable[..., None] | None = None,
+    progress: PublishProgress | None = None,
 ) -> PublishResult:
     """Publish the show in ``workspace`` as it stands at ``now``.
 
@@ -118,14 +118,7 @@ def publish(
     media = media_objects(workspace, released, rendered.artwork)
     documents = [document_object(FEED_KEY, xml, "application/rss+xml; charset=utf-8")]
     storage = open_storage(show.storage, workspace=workspace, endpoint_url=show.endpoint_url)
-
-    previous = storage.get(FEED_KEY)
-    if previous is not None and previous != xml:
-        withdrawn = {e.guid for e in episodes if e.withdrawn}
-        refusals = check_continuity(previous, xml, withdrawn_guids=withdrawn)
-        if refusals:
-            raise GuardRefused("; ".join(refusals))
-
+    withdrawn = {e.guid for e in episodes if e.withdrawn}
     state = _read_state(workspace)
     newly = tuple(e.slug for e in released if e.guid not in state.get("guids", []))
     upcoming = [
@@ -135,39 +128,54 @@ def publish(
     ]
     next_release = min(upcoming) if upcoming else None
 
-    if dry_run:
-        pending = [o for o in media if not _is_stored(storage, o)]
-        if previous != xml:
-            pending += documents
+    def outcome(uploaded: Sequence[str], size: int, changed: bool) -> PublishResult:
         return PublishResult(
             rendered.feed_url,
             storage.description,
             len(released),
             newly,
-            tuple(o.key for o in pending),
-            sum(o.size_bytes for o in pending),
-            bool(pending),
-            True,
+            tuple(uploaded),
+            size,
+            changed,
+            dry_run,
             next_release,
         )
+
+    # The scheduled job's common case: everything already published. One manifest read,
+    # no writes, whatever the size of the show.
+    if plan_is_unchanged(storage, [*media, *documents]):
+        _write_state(workspace, released)
+        return outcome((), 0, False)
+
+    # Refuse before writing anything; checked again under the publish lock below, in case
+    # another publisher changed the live feed in between.
+    _guard(storage.get(FEED_KEY), xml, withdrawn)
+    if dry_run:
+        pending = [o for o in media if not _is_stored(storage, o)] + documents
+        return outcome([o.key for o in pending], sum(o.size_bytes for o in pending), True)
 
     if rendered.stored_guid is None:
         # Spec: assigned once from the feed URL at first publish, then kept forever, also
         # when base_url changes later.
         record_podcast_guid(workspace, show.podcast_guid or "")
-    report = publish_objects(storage, media, documents, progress=progress)
-    _write_state(workspace, released)
-    return PublishResult(
-        rendered.feed_url,
-        storage.description,
-        len(released),
-        newly,
-        tuple(report.uploaded),
-        report.bytes_uploaded,
-        report.changed,
-        False,
-        next_release,
+    report = publish_objects(
+        storage,
+        media,
+        documents,
+        progress=progress,
+        before_documents=lambda live: _guard(live.get(FEED_KEY), xml, withdrawn),
     )
+    _write_state(workspace, released)
+    return outcome(report.uploaded, report.bytes_uploaded, report.changed)
+
+
+def _guard(previous: bytes | None, xml: bytes, withdrawn: set[str]) -> None:
+    """Raise GuardRefused if ``xml`` would break what subscribers of ``previous`` rely on."""
+    if previous is None or previous == xml:
+        return
+    refusals = check_continuity(previous, xml, withdrawn_guids=withdrawn)
+    if refusals:
+        raise GuardRefused("; ".join(refusals))
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,7 +254,11 @@ def media_objects(
     if artwork:
         assets[artwork.key] = (artwork, None)
     for ep in episodes:
-        named = [(ep.media, _download_name(ep.slug, ep.media)), (ep.image, None), (ep.chapters_file, None)]
+        named = [
+            (ep.media, _download_name(ep.slug, ep.media)),
+            (ep.image, None),
+            (ep.chapters_file, None),
+        ]
         named += [(t.asset, None) for t in ep.transcripts]
         named += [(s.teaser, None) for s in ep.soundbites]
         named += [(a, None) for a in ep.alternates]
