@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
 
 # XML 1.0 (Char production) forbids C0 controls other than tab/LF/CR, lone surrogates and
 # U+FFFE/U+FFFF. lxml refuses them, so every text that goes into a feed loses them here:
@@ -59,6 +61,9 @@ def escape_html(text: str, *, quote: bool = False) -> str:
 
 @lru_cache(maxsize=1)
 def _parser() -> MarkdownIt:
+    # Imported here: ~30 ms that a show with plain-text descriptions never needs.
+    from markdown_it import MarkdownIt
+
     # "commonmark" with html=False: raw HTML is text; linkify would need linkify-it-py.
     return MarkdownIt("commonmark", {"html": False})
 

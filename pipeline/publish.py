@@ -26,7 +26,6 @@ from feeds.guard import check_continuity
 from feeds.guid import podcast_guid
 from feeds.rss import render_feed
 from feeds.validate import validate_feed
-from media.artwork import prepare_artwork
 
 from .assets import sha256_file
 from .storage import Storage, open_storage
@@ -229,6 +228,8 @@ def show_artwork(workspace: Path, show: Show) -> Asset | None:
     source_hash = sha256_file(source)[:12]
     for cached in sorted((workspace / "images").glob(f"show-{source_hash}.*")):
         return _asset_for(workspace, cached)
+    from media.artwork import prepare_artwork  # Pillow: only when the artwork changed
+
     art = prepare_artwork(source)
     target = workspace / "images" / f"show-{source_hash}.{art.extension}"
     target.parent.mkdir(parents=True, exist_ok=True)
