@@ -151,7 +151,7 @@ def add_episode(
                 output_true_peak_dbtp=round(result.after.true_peak_dbtp, 2),
             ),
             chapters=chapters,
-            chapters_file=_stage_chapters(stage, meta.slug, chapters),
+            chapters_file=stage_chapters(stage, meta.slug, chapters),
             transcripts=tuple(
                 _stage_transcript(stage, meta.slug, i, c, lang)
                 for i, (c, lang) in enumerate(captions)
@@ -297,7 +297,8 @@ def _stage_image(stage: Staging, slug: str, artwork: Artwork | None) -> Asset | 
     )
 
 
-def _stage_chapters(stage: Staging, slug: str, chapters: tuple[Chapter, ...]) -> Asset | None:
+def stage_chapters(stage: Staging, slug: str, chapters: tuple[Chapter, ...]) -> Asset | None:
+    """Stage the Podcast Index JSON chapters file published beside the media."""
     if not chapters:
         return None
     path = stage.path("chapters.json")

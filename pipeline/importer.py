@@ -36,8 +36,8 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urljoin, urlsplit
 
-from episodes.catalog import ensure_folder, load_episodes, save_episode
-from episodes.chapters import read_chapters, render_chapters_json
+from episodes.catalog import load_episodes, save_episode
+from episodes.chapters import read_chapters
 from episodes.errors import CatalogError, FieldInvalid
 from episodes.model import Chapter, Episode, Transcript
 from episodes.show import (
@@ -45,7 +45,6 @@ from episodes.show import (
     load_show,
     record_podcast_guid,
     render_new_config,
-    write_text_atomic,
 )
 from episodes.text import (
     DESCRIPTION_MAX_BYTES,
@@ -64,8 +63,10 @@ from media.captions import read_captions
 from media.errors import MediaError
 from media.probe import probe, require_audio_input
 
+from .add import stage_chapters
 from .assets import Staging, staging
 from .errors import PipelineError
+from .workspace import write_new_config
 
 log = logging.getLogger(__name__)
 
@@ -354,14 +355,7 @@ def create_workspace(
         show_type=show.show_type,
         podcast_guid=guid,
     )
-    config = directory / CONFIG_NAME
-    write_text_atomic(config, text)
-    try:
-        load_show(directory)
-    except Exception:
-        config.unlink(missing_ok=True)
-        raise
-    ensure_folder(directory)
+    write_new_config(directory, text)
     return art_skip
 
 
@@ -604,7 +598,7 @@ def _keep_original(
             created_at=now,
             media=asset,
             chapters=chapters,
-            chapters_file=_stage_chapters(stage, slug, chapters),
+            chapters_file=stage_chapters(stage, slug, chapters),
             transcripts=tuple(
                 _stage_transcript(stage, slug, i, c.format, c.mime_type, c.text, language)
                 for i, (c, language) in enumerate(captions)
@@ -612,20 +606,6 @@ def _keep_original(
         )
         save_episode(workspace, episode, new=True)
     return episode
-
-
-def _stage_chapters(stage: Staging, slug: str, chapters: tuple[Chapter, ...]) -> Any:
-    if not chapters:
-        return None
-    path = stage.path("chapters.json")
-    path.write_bytes(render_chapters_json(chapters))
-    return stage.adopt(
-        path,
-        folder="media",
-        stem=f"{slug}-chapters",
-        extension="json",
-        mime_type="application/json+chapters",
-    )
 
 
 def _stage_transcript(

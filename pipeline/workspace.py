@@ -35,9 +35,6 @@ class InitRequest:
 def init_workspace(directory: Path, request: InitRequest) -> Path:
     """Write ``directory/kotocast.toml`` and ``directory/episodes/``; return the config path.
 
-    The new file is read back with the same checks every other command uses, so a show that
-    ``init`` accepts is one ``publish`` accepts.
-
     Raises:
         ConfigInvalid: the directory already holds a show.
         FieldInvalid / MediaError: a bad option or artwork.
@@ -83,6 +80,16 @@ def init_workspace(directory: Path, request: InitRequest) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     if artwork is not None and image_name is not None:
         (directory / image_name).write_bytes(artwork.data)
+    return write_new_config(directory, text)
+
+
+def write_new_config(directory: Path, text: str) -> Path:
+    """Write a new ``kotocast.toml`` and ``episodes/``, keeping the file only if it loads.
+
+    Reading it back with the same checks every command uses means a show that ``init`` or
+    ``import`` accepts is one ``publish`` accepts.
+    """
+    config = directory / CONFIG_NAME
     write_text_atomic(config, text)
     try:
         load_show(directory)
