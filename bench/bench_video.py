@@ -49,7 +49,7 @@ def make_source() -> Path:
          "-i", str(speech),
          "-filter_complex",
          "[0:v]drawbox=x='mod(t*40,1700)':y=800:w=200:h=120:color=white@0.8:t=fill[v]",
-         "-map", "[v]", "-map", "1:a", "-c:v", "libx264", "-preset", "veryfast", "-b:v", "4M",
+         "-map", "[v]", "-map", "1:a", "-c:v", "libx264", "-preset", "ultrafast", "-b:v", "4M",
          "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k", "-t", str(SECONDS), str(tmp)],
         check=True, capture_output=True,
     )
