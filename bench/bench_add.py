@@ -14,7 +14,7 @@ tree: ``os.wait4`` on the child returns ``ru_maxrss`` = max(child, its waited-fo
 on Linux, which covers the ffmpeg processes kotocast and ffmpeg-normalize start.
 
 `kotocast add` is timed through the CLI (a fresh ``kotocast init`` workspace per run; init is
-not timed). If the CLI is missing it falls back to calling ``normalize_to_mp3`` + ``write_id3``
+not timed). If the CLI is missing it falls back to calling ``normalize_audio`` + ``write_id3``
 directly in a child Python process, and says so in the table.
 """
 
@@ -107,11 +107,11 @@ def cli_available() -> bool:
 DIRECT = """
 import sys
 from pathlib import Path
-from media.encode import Mp3Encoding, normalize_to_mp3
+from media.encode import AudioEncoding, normalize_audio
 from media.loudness import LoudnessTarget
 from media.tags import AudioTags, write_id3
 dst = Path(sys.argv[2])
-r = normalize_to_mp3([Path(sys.argv[1])], dst, LoudnessTarget(), Mp3Encoding())
+r = normalize_audio([Path(sys.argv[1])], dst, LoudnessTarget(), AudioEncoding())
 write_id3(dst, AudioTags(title="Bench", artist="Bench", album="Bench", date="2024"))
 print(f"{r.before.integrated_lufs} -> {r.after.integrated_lufs} LUFS")
 """
@@ -258,7 +258,7 @@ def main() -> None:
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    how = "`kotocast add` (CLI)" if use_cli else "normalize_to_mp3 + write_id3 (CLI not ready)"
+    how = "`kotocast add` (CLI)" if use_cli else "normalize_audio + write_id3 (CLI not ready)"
     print()
     print(
         f"Machine: {platform.machine()}, {os.cpu_count()} cores (shared), "

@@ -1,12 +1,12 @@
-"""Loudness-normalise audio to a podcast MP3: measure, then gain + true-peak limiter + LAME.
+"""Loudness-normalise audio to a podcast MP3 (or AAC .m4a): measure, then gain + limiter + encode.
 
 Two passes, both streamed by ffmpeg so memory does not grow with episode length:
 
 1. measure the joined, downmixed programme (``ebur128``, sample peak: half the cost of true
    peak, and the integrated loudness is all the gain needs);
-2. apply gain, limit, resample and encode LAME CBR, while a second ffmpeg on the other core
-   decodes the very MP3 frames being written and measures them (``ebur128=peak=true``), plus
-   the source's true peak for the record.
+2. apply gain, limit, resample and encode (LAME CBR, or ffmpeg's AAC into a faststart .m4a),
+   while a second ffmpeg on the other core decodes the very frames being written and measures
+   them (``ebur128=peak=true``), plus the source's true peak for the record.
 
 The encoded result must land within the target's tolerance with its true peak at or below the
 ceiling. The limiter and LAME each take a little loudness away (about 0.2 LU and 0.4 LU on
@@ -44,6 +44,10 @@ log = logging.getLogger(__name__)
 # (alimiter limits sample peaks; inter-sample peaks and the MP3 decode sit above them).
 ENCODER_LOSS_LU = 0.35
 LIMITER_MARGIN_DB = 0.6
+# ffmpeg's AAC encoder overshoots the limiter's ceiling by 1.2-1.7 dB of true peak on speech
+# (MP3 stays near it), so AAC gets a lower ceiling; its loudness loss is small.
+AAC_LIMITER_MARGIN_DB = 2.0
+AAC_ENCODER_LOSS_LU = 0.1
 # Re-encode when the first result is further than this from the target (inside tolerance).
 CORRECT_ABOVE_LU = 0.3
 # Share of the progress bar spent measuring (measuring costs ~0.1x, encoding ~1x).
@@ -51,15 +55,55 @@ _MEASURE_SHARE = 0.12
 
 
 @dataclass(frozen=True, slots=True)
-class Mp3Encoding:
-    """LAME CBR settings of the output (defaults: stereo podcast; mono: 1 channel, 64 kbps)."""
+class AudioEncoding:
+    """Output settings (defaults: stereo MP3 podcast; mono: 1 channel, 64 kbps).
+
+    ``codec`` is ``"mp3"`` (LAME CBR, an .mp3 file) or ``"aac"`` (ffmpeg's AAC in a faststart
+    MPEG-4 audio file, .m4a, for ``podcast:alternateEnclosure`` renditions).
+    """
 
     sample_rate_hz: int = 44100
     bitrate_kbps: int = 128
     channels: int = 2
+    codec: str = "mp3"
+
+    def __post_init__(self) -> None:
+        if self.codec not in _CODECS:
+            raise ValueError(f"codec must be one of {', '.join(_CODECS)}, not {self.codec!r}")
 
 
-MONO_ENCODING = Mp3Encoding(bitrate_kbps=64, channels=1)
+@dataclass(frozen=True, slots=True)
+class _Codec:
+    """How one output codec is encoded, written to the file and streamed to the checker."""
+
+    encoder: str
+    file_format: str  # tee slave options for the file
+    pipe_format: str  # tee slave options for the checker's pipe
+    checker_demuxer: str
+    limiter_margin_db: float
+    encoder_loss_lu: float
+
+
+_CODECS = {
+    "mp3": _Codec(
+        "libmp3lame",
+        "f=mp3:id3v2_version=0:write_id3v1=0",
+        "f=mp3:id3v2_version=0:write_id3v1=0",
+        "mp3",
+        LIMITER_MARGIN_DB,
+        ENCODER_LOSS_LU,
+    ),
+    "aac": _Codec(
+        "aac",
+        "f=ipod:movflags=+faststart",
+        "f=adts",
+        "aac",
+        AAC_LIMITER_MARGIN_DB,
+        AAC_ENCODER_LOSS_LU,
+    ),
+}
+
+MONO_ENCODING = AudioEncoding(bitrate_kbps=64, channels=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,23 +133,23 @@ def _limiter_loss_lu(sample_peak_dbfs: float, gain_db: float, limit_dbfs: float)
     return min(1.0, 0.08 * overshoot)
 
 
-def normalize_to_mp3(
+def normalize_audio(
     sources: Sequence[Path],
     dst: Path,
     target: LoudnessTarget,
-    encoding: Mp3Encoding,
+    encoding: AudioEncoding,
     *,
     crossfade_s: float = 1.0,
     progress: Callable[[float], None] | None = None,
 ) -> NormalizeResult:
-    """Join, loudness-normalise and encode ``sources`` into the MP3 ``dst``.
+    """Join, loudness-normalise and encode ``sources`` into ``dst`` (MP3, or AAC .m4a).
 
     Args:
         sources: ``[intro?, body, outro?]`` in playing order, usually just ``[body]``; joined
             with triangular crossfades before measuring.
-        dst: The MP3 to write (atomically: temp file in the same directory + ``os.replace``).
+        dst: The file to write (atomically: temp file in the same directory + ``os.replace``).
         target: Integrated loudness and true-peak ceiling; the encoded file must meet them.
-        encoding: Output rate, CBR bitrate and channels (the caller picks mono or stereo).
+        encoding: Codec, output rate, bitrate and channels (the caller picks mono or stereo).
         crossfade_s: Crossfade between joined sources (clamped to half the shorter one).
         progress: Called with a fraction 0..1.
 
@@ -120,7 +164,7 @@ def normalize_to_mp3(
     sources = [Path(s) for s in sources]
     dst = Path(dst)
     if not sources:
-        raise ValueError("normalize_to_mp3 needs at least one source")
+        raise ValueError("normalize_audio needs at least one source")
     body = sources[len(sources) // 2] if len(sources) == 3 else sources[0]
     durations = []
     for src in sources:
@@ -161,12 +205,15 @@ def normalize_to_mp3(
             f"{body}: cannot normalise loudness: the audio is silent "
             f"({measured.integrated_lufs:.1f} LUFS)"
         )
-    limit_dbfs = target.true_peak_dbtp - LIMITER_MARGIN_DB
-    gain_db = target.integrated_lufs - measured.integrated_lufs + ENCODER_LOSS_LU
+    codec = _CODECS[encoding.codec]
+    limit_dbfs = target.true_peak_dbtp - codec.limiter_margin_db
+    gain_db = target.integrated_lufs - measured.integrated_lufs + codec.encoder_loss_lu
     gain_db += _limiter_loss_lu(measured.true_peak_dbtp, gain_db, limit_dbfs)
 
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=".kotocast-", suffix=".mp3.tmp", dir=dst.parent)
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=".kotocast-", suffix=f".{encoding.codec}.tmp", dir=dst.parent
+        )
     except OSError as exc:
         raise EncodeFailed(f"{dst}: cannot write: {exc.strerror or exc}") from None
     os.close(fd)
@@ -232,7 +279,7 @@ def _encode_and_measure(
     tmp: Path,
     gain_db: float,
     limit_dbfs: float,
-    encoding: Mp3Encoding,
+    encoding: AudioEncoding,
     *,
     body: Path,
     duration_s: float,
@@ -244,10 +291,11 @@ def _encode_and_measure(
         f"[{join.label}]volume={gain_db:.3f}dB,"
         f"alimiter=limit={limit:.5f}:attack=5:release=50:level=false:latency=true[out]"
     )
-    # The tee muxer writes the same LAME frames to the file (seekable, so it gets its Xing/Info
-    # header) and to stdout, where the checker decodes them: one encode, measured as encoded.
+    # The tee muxer writes the same encoded frames to the file (seekable, so an MP3 gets its
+    # Xing/Info header and an .m4a its moov, moved to the front) and to stdout, where the
+    # checker decodes them: one encode, measured as encoded.
     # The temp name is ours ([.a-z0-9_-]) and relative to cwd, so it needs no tee escaping.
-    mp3 = "f=mp3:id3v2_version=0:write_id3v1=0"
+    codec = _CODECS[encoding.codec]
     producer = [
         *join.input_args,
         "-filter_complex",
@@ -259,7 +307,7 @@ def _encode_and_measure(
         "-map_chapters",
         "-1",
         "-c:a",
-        "libmp3lame",
+        codec.encoder,
         "-b:a",
         f"{encoding.bitrate_kbps}k",
         "-ar",
@@ -268,12 +316,12 @@ def _encode_and_measure(
         str(encoding.channels),
         "-f",
         "tee",
-        f"[{mp3}]{tmp.name}|[{mp3}]pipe:1",
+        f"[{codec.file_format}]{tmp.name}|[{codec.pipe_format}]pipe:1",
         "-y",
     ]
     checker = [
         "-f",
-        "mp3",
+        codec.checker_demuxer,
         "-i",
         "pipe:0",
         *check_join.input_args,

@@ -117,7 +117,7 @@ def measure_loudness(
     Args:
         path: The file to measure; named in errors.
         sources: When given, measure these files joined with crossfades (``[intro, body,
-            outro]``) exactly as :func:`media.encode.normalize_to_mp3` joins them, instead
+            outro]``) exactly as :func:`media.encode.normalize_audio` joins them, instead
             of ``path`` alone.
         channels: Down/up-mix to 1 or 2 channels before measuring (measure what listeners
             hear); None measures the file's own channels.

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -44,9 +44,9 @@ from episodes.text import (
 from media.artwork import Artwork, prepare_artwork
 from media.captions import Captions, read_captions
 from media.clips import render_teaser
-from media.encode import LoudnessTarget, Mp3Encoding, normalize_to_mp3
+from media.encode import AudioEncoding, LoudnessTarget, normalize_audio
 from media.probe import MediaInfo, probe, require_audio_input
-from media.tags import AudioTags, ChapterMark, write_id3
+from media.tags import AudioTags, ChapterMark, write_id3, write_mp4_tags
 
 from .assets import Staging, staging
 
@@ -112,7 +112,7 @@ def add_episode(
 
     with staging(workspace) as stage:
         encoded = stage.path("episode.mp3")
-        result = normalize_to_mp3(
+        result = normalize_audio(
             sources, encoded, target, encoding, crossfade_s=show.crossfade_s, progress=progress
         )
         if chapters and chapters[-1].start_s >= result.duration_s:
@@ -120,7 +120,13 @@ def add_episode(
                 f"--chapters {request.chapters}",
                 f"a chapter starts after the episode ends ({result.duration_s:.0f} s)",
             )
-        write_id3(encoded, _tags(show, meta, artwork, chapters, result.duration_s))
+        tags = _tags(show, meta, artwork, chapters, result.duration_s)
+        write_id3(encoded, tags)
+        alternates: tuple[Asset, ...] = ()
+        if show.alternate_aac:
+            alternates = (
+                _stage_aac(stage, meta.slug, sources, target, encoding, show, tags, progress),
+            )
         media = stage.adopt(
             encoded,
             folder="media",
@@ -157,6 +163,7 @@ def add_episode(
                 for i, (c, lang) in enumerate(captions)
             ),
             persons=persons,
+            alternates=alternates,
             soundbites=tuple(
                 _stage_teaser(stage, meta.slug, media, start, length, encoding, result.duration_s)
                 for start, length in bites
@@ -209,7 +216,7 @@ def _check_metadata(
     )
 
 
-def choose_audio_settings(show: Show, info: MediaInfo) -> tuple[LoudnessTarget, Mp3Encoding]:
+def choose_audio_settings(show: Show, info: MediaInfo) -> tuple[LoudnessTarget, AudioEncoding]:
     """Pick output channels, loudness target and bitrate for a source.
 
     ``channels = "auto"`` keeps a mono source mono (64 kbps, mastered to the mono target,
@@ -223,7 +230,7 @@ def choose_audio_settings(show: Show, info: MediaInfo) -> tuple[LoudnessTarget, 
         integrated_lufs=show.loudness.mono_target_lufs if mono else show.loudness.target_lufs,
         true_peak_dbtp=show.loudness.true_peak_dbtp,
     )
-    encoding = Mp3Encoding(
+    encoding = AudioEncoding(
         sample_rate_hz=enc.sample_rate_hz,
         bitrate_kbps=enc.mono_bitrate_kbps if mono else enc.bitrate_kbps,
         channels=1 if mono else 2,
@@ -312,6 +319,47 @@ def stage_chapters(stage: Staging, slug: str, chapters: tuple[Chapter, ...]) -> 
     )
 
 
+# AAC needs fewer bits than MP3 for the same quality of speech.
+AAC_BITRATE_KBPS = {1: 48, 2: 96}
+
+
+def _stage_aac(
+    stage: Staging,
+    slug: str,
+    sources: list[Path],
+    target: LoudnessTarget,
+    encoding: AudioEncoding,
+    show: Show,
+    tags: AudioTags,
+    progress: Progress | None,
+) -> Asset:
+    """Encode the AAC rendition (``podcast:alternateEnclosure``) from the sources, not the MP3.
+
+    It goes through the same measure -> gain + limiter -> encode-and-check path as the MP3, so
+    it meets the same target; transcoding the MP3 would stack two lossy codecs.
+    """
+    aac = AudioEncoding(
+        sample_rate_hz=encoding.sample_rate_hz,
+        bitrate_kbps=AAC_BITRATE_KBPS[encoding.channels],
+        channels=encoding.channels,
+        codec="aac",
+    )
+    path = stage.path("episode.m4a")
+    result = normalize_audio(sources, path, target, aac, crossfade_s=show.crossfade_s)
+    write_mp4_tags(path, replace(tags, chapters=()))
+    if progress is not None:
+        progress(1.0)
+    return stage.adopt(
+        path,
+        folder="media",
+        stem=slug,
+        extension="m4a",
+        mime_type="audio/x-m4a",
+        duration_s=round(result.duration_s, 3),
+        bitrate_kbps=aac.bitrate_kbps,
+    )
+
+
 def _transcript_language(path: Path, default: str) -> tuple[Path, str]:
     """Language from a ``NAME.LANG.vtt`` / ``NAME.LANG.srt`` suffix, else the show's."""
     suffixes = path.suffixes
@@ -345,7 +393,7 @@ def _stage_teaser(
     media: Asset,
     start_s: float,
     length_s: float,
-    encoding: Mp3Encoding,
+    encoding: AudioEncoding,
     duration_s: float,
 ) -> Soundbite:
     if start_s + length_s > duration_s:

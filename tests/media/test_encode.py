@@ -1,4 +1,4 @@
-"""normalize_to_mp3 on generated speech, graded by an independent ebur128 measurement.
+"""normalize_audio on generated speech, graded by an independent ebur128 measurement.
 
 ``tests.mediagen.measure_ebur128`` runs ffmpeg's ``ebur128=peak=true`` on the *published*
 file and parses the summary itself: media.loudness never grades its own work here.
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from media.encode import MONO_ENCODING, Mp3Encoding, NormalizeResult, normalize_to_mp3
+from media.encode import MONO_ENCODING, AudioEncoding, NormalizeResult, normalize_audio
 from media.errors import LoudnessOutOfRange, ProbeFailed
 from media.loudness import MONO_TARGET, LoudnessTarget
 from tests import mediagen
@@ -49,7 +49,7 @@ def _assert_on_target(path: Path, result: NormalizeResult, target: LoudnessTarge
     integrated, true_peak = mediagen.measure_ebur128(path)
     assert integrated == pytest.approx(target.integrated_lufs, abs=0.5)
     assert true_peak <= target.true_peak_dbtp
-    # What normalize_to_mp3 reports is what an independent meter reads on the file.
+    # What normalize_audio reports is what an independent meter reads on the file.
     assert result.after.integrated_lufs == pytest.approx(integrated, abs=0.15)
     assert result.after.true_peak_dbtp == pytest.approx(true_peak, abs=0.15)
 
@@ -59,7 +59,7 @@ def normalized_quiet(
     tmp_path_factory: pytest.TempPathFactory, speech_quiet: Path
 ) -> tuple[Path, NormalizeResult]:
     dst = tmp_path_factory.mktemp("norm") / "quiet.mp3"
-    return dst, normalize_to_mp3([speech_quiet], dst, STEREO, Mp3Encoding())
+    return dst, normalize_audio([speech_quiet], dst, STEREO, AudioEncoding())
 
 
 def test_quiet_speech_reaches_minus_16(
@@ -90,14 +90,14 @@ def test_loud_clipped_speech_reaches_minus_16(
     assert before_integrated == pytest.approx(-8.0, abs=0.5) and before_peak > 0.0  # clipped
     check = unchanged(speech_loud_clipped)
     dst = tmp_path / "loud.mp3"
-    result = normalize_to_mp3([speech_loud_clipped], dst, STEREO, Mp3Encoding())
+    result = normalize_audio([speech_loud_clipped], dst, STEREO, AudioEncoding())
     _assert_on_target(dst, result, STEREO)
     check()
 
 
 def test_mono_source_gets_the_mono_target(tmp_path: Path, speech_mono: Path) -> None:
     dst = tmp_path / "mono.mp3"
-    result = normalize_to_mp3([speech_mono], dst, MONO_TARGET, MONO_ENCODING)
+    result = normalize_audio([speech_mono], dst, MONO_TARGET, MONO_ENCODING)
     _assert_on_target(dst, result, MONO_TARGET)
     info = _streams(dst)
     assert (info["channels"], info["bit_rate"]) == (1, "64000")
@@ -106,7 +106,7 @@ def test_mono_source_gets_the_mono_target(tmp_path: Path, speech_mono: Path) -> 
 
 def test_surround_is_downmixed_before_measuring(tmp_path: Path, speech_51: Path) -> None:
     dst = tmp_path / "surround.mp3"
-    result = normalize_to_mp3([speech_51], dst, STEREO, Mp3Encoding())
+    result = normalize_audio([speech_51], dst, STEREO, AudioEncoding())
     _assert_on_target(dst, result, STEREO)
     assert _streams(dst)["channels"] == 2
 
@@ -115,8 +115,8 @@ def test_intro_and_outro_are_joined_with_crossfades(
     tmp_path: Path, speech_quiet: Path, intro_jingle: Path, outro_jingle: Path
 ) -> None:
     dst = tmp_path / "joined.mp3"
-    result = normalize_to_mp3(
-        [intro_jingle, speech_quiet, outro_jingle], dst, STEREO, Mp3Encoding(), crossfade_s=1.0
+    result = normalize_audio(
+        [intro_jingle, speech_quiet, outro_jingle], dst, STEREO, AudioEncoding(), crossfade_s=1.0
     )
     expected = 3.0 + 6.0 + 2.0 - 2 * 1.0
     assert result.duration_s == pytest.approx(expected, abs=0.05)
@@ -126,7 +126,7 @@ def test_intro_and_outro_are_joined_with_crossfades(
 
 def test_progress_is_monotonic_and_ends_at_one(tmp_path: Path, speech_mp3: Path) -> None:
     seen: list[float] = []
-    normalize_to_mp3([speech_mp3], tmp_path / "p.mp3", STEREO, Mp3Encoding(), progress=seen.append)
+    normalize_audio([speech_mp3], tmp_path / "p.mp3", STEREO, AudioEncoding(), progress=seen.append)
     assert seen and seen == sorted(seen)
     assert seen[-1] == 1.0 and all(0.0 <= f <= 1.0 for f in seen)
 
@@ -134,7 +134,7 @@ def test_progress_is_monotonic_and_ends_at_one(tmp_path: Path, speech_mp3: Path)
 def test_only_the_output_appears_in_its_directory(tmp_path: Path, speech_mp3: Path) -> None:
     out_dir = tmp_path / "out"
     out_dir.mkdir()
-    normalize_to_mp3([speech_mp3], out_dir / "episode.mp3", STEREO, Mp3Encoding())
+    normalize_audio([speech_mp3], out_dir / "episode.mp3", STEREO, AudioEncoding())
     assert [p.name for p in out_dir.iterdir()] == ["episode.mp3"]
 
 
@@ -144,7 +144,7 @@ def test_silence_is_refused_and_nothing_is_written(tmp_path: Path) -> None:
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     with pytest.raises(LoudnessOutOfRange, match=r"silence\.wav: cannot normalise loudness"):
-        normalize_to_mp3([silence], out_dir / "episode.mp3", STEREO, Mp3Encoding())
+        normalize_audio([silence], out_dir / "episode.mp3", STEREO, AudioEncoding())
     assert list(out_dir.iterdir()) == []
 
 
@@ -154,13 +154,13 @@ def test_unreadable_source_is_refused_and_nothing_is_written(tmp_path: Path) -> 
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     with pytest.raises(ProbeFailed, match=r"notes\.mp3: "):
-        normalize_to_mp3([text], out_dir / "episode.mp3", STEREO, Mp3Encoding())
+        normalize_audio([text], out_dir / "episode.mp3", STEREO, AudioEncoding())
     assert list(out_dir.iterdir()) == []
 
 
 def test_existing_output_is_replaced_atomically(tmp_path: Path, speech_mp3: Path) -> None:
     dst = tmp_path / "episode.mp3"
     dst.write_bytes(b"old")
-    normalize_to_mp3([speech_mp3], dst, STEREO, Mp3Encoding())
+    normalize_audio([speech_mp3], dst, STEREO, AudioEncoding())
     assert dst.read_bytes()[:3] != b"old"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []

@@ -32,9 +32,24 @@ def test_chapters_transcripts_persons_and_soundbites(show: Path, run: Run, tmp_p
     ar.write_text("1\n00:00:00,000 --> 00:00:02,000\nمرحبا\n", encoding="utf-8")
 
     added = run(
-        "add", src, "--title", "Jakso", "--slug", "jakso", "--publish-at",
-        "2026-11-01T09:00:00+02:00", "--chapters", chapters, "--transcript", fi,
-        "--transcript", ar, "--person", "Aino Virtanen:guest", "--soundbite", "0:02+5",
+        "add",
+        src,
+        "--title",
+        "Jakso",
+        "--slug",
+        "jakso",
+        "--publish-at",
+        "2026-11-01T09:00:00+02:00",
+        "--chapters",
+        chapters,
+        "--transcript",
+        fi,
+        "--transcript",
+        ar,
+        "--person",
+        "Aino Virtanen:guest",
+        "--soundbite",
+        "0:02+5",
     )
     assert added.code == 0, added.err
     assert run("publish", "--now", "2026-11-02T00:00:00Z").code == 0, "publish failed"
@@ -71,7 +86,7 @@ def test_chapters_transcripts_persons_and_soundbites(show: Path, run: Run, tmp_p
 
     # Persons: the guest, and the host repeated on the item (item persons replace channel's).
     assert b'<podcast:person role="guest"' in xml
-    item = xml[xml.index(b"<item>"):]
+    item = xml[xml.index(b"<item>") :]
     assert b'role="host"' in item and b"Aino Virtanen" in item
 
     # Soundbite and its teaser: 5 s, faded, a real MP3.
@@ -81,3 +96,46 @@ def test_chapters_transcripts_persons_and_soundbites(show: Path, run: Run, tmp_p
     info = MP3(public / teaser.key).info
     assert 4.5 <= info.length <= 5.5
     assert gpodder["title"] == "Jakso"
+
+
+def test_aac_rendition_as_alternate_enclosure(show: Path, run: Run, tmp_path: Path) -> None:
+    from tests.mediagen import measure_ebur128
+
+    config = show / "kotocast.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(
+            "crossfade_s = 1.0", "crossfade_s = 1.0\nalternate_aac = true"
+        ),
+        encoding="utf-8",
+    )
+    src = make_speech(tmp_path / "src.wav", 6, -28.0)
+    assert (
+        run(
+            "add",
+            src,
+            "--title",
+            "AAC",
+            "--slug",
+            "aac",
+            "--publish-at",
+            "2026-11-01T09:00:00+02:00",
+        ).code
+        == 0
+    )
+    assert run("publish", "--now", "2026-11-02T00:00:00Z").code == 0
+    episode = load_episode(show, "aac")
+    (alternate,) = episode.alternates
+    m4a = show / "public" / alternate.key
+    data = m4a.read_bytes()
+    assert alternate.mime_type == "audio/x-m4a" and alternate.key.endswith(".m4a")
+    assert len(data) == alternate.size_bytes
+    assert data.index(b"moov") < data.index(b"mdat")  # faststart
+    integrated, peak = measure_ebur128(m4a)
+    assert abs(integrated + 16.0) <= 0.5 and peak <= -1.0, (integrated, peak)
+    from mutagen.mp4 import MP4
+
+    assert MP4(m4a).tags["\xa9nam"] == ["AAC"]
+    xml = (show / "public" / "feed.xml").read_bytes()
+    url = f"https://media.example.org/kotona/{alternate.key}"
+    assert f'<podcast:source uri="{url}"'.encode() in xml
+    assert b'type="audio/x-m4a"' in xml and f'length="{alternate.size_bytes}"'.encode() in xml
