@@ -136,6 +136,13 @@ def _attr(value: str) -> str:
     return value.translate(_ATTR_ESCAPES) if _NEEDS_ATTR_ESCAPE.search(value) else value
 
 
+def _value(value: str) -> str:
+    """Return an attribute value as :func:`_node` keeps it (:func:`xml_text`), escaped."""
+    if not (value.isascii() and value.isprintable()):
+        value = xml_text(value)
+    return _attr(value)
+
+
 def _raw(value: str) -> str:
     """Refuse, like lxml, a value that did not pass :func:`xml_text` and XML cannot carry."""
     if not (value.isascii() and value.isprintable()) and xml_text(value) != value:
@@ -257,14 +264,13 @@ def _person(person: Person) -> Node:
     )
 
 
-def _transcript(base_url: str, transcript: Transcript, *, rel: str | None) -> Node:
-    return _node(
-        _PODCAST + "transcript",
-        url=base_url + _encoded_key(transcript.asset.key),
-        type=transcript.asset.mime_type,
-        language=transcript.language,
-        rel=rel,
-    )
+def _transcript(base_url: str, transcript: Transcript, *, rel: str | None) -> str:
+    # Markup of _node(_PODCAST + "transcript", url=..., type=..., language=..., rel=...),
+    # written directly: one per item on most feeds.
+    url = _value(base_url + _encoded_key(transcript.asset.key))
+    kind, language = _value(transcript.asset.mime_type), _value(transcript.language)
+    rel_attr = "" if rel is None else f' rel="{_value(rel)}"'
+    return f'<podcast:transcript url="{url}" type="{kind}" language="{language}"{rel_attr}/>'
 
 
 def _update_frequency(value: str, complete: bool) -> Node:
@@ -452,8 +458,8 @@ def _item(
     if not title.strip():
         raise EpisodeUnrenderable(f"{episode.slug}: title is blank")
 
-    # The frequent children are written directly (values known to be plain); the rest as
-    # nodes. Same elements, attributes and order as before.
+    # The children every item has are written directly (numbers, fixed words, escaped
+    # values); the rarer ones as nodes. Same elements, attributes and order either way.
     out: list[str] = []
     if media.duration_s is not None:
         out.append(f"<itunes:duration>{round(media.duration_s)}</itunes:duration>")
@@ -466,20 +472,19 @@ def _item(
         out.append(f"<itunes:season>{episode.season}</itunes:season>")
     if episode.number is not None:
         out.append(f"<itunes:episode>{episode.number}</itunes:episode>")
-    _markup(_node(_ITUNES + "episodeType", episode.episode_type), out)
+    episode_type = xml_text(episode.episode_type)
+    if episode_type:
+        out.append(f"<itunes:episodeType>{_text(episode_type)}</itunes:episodeType>")
+    else:  # keeps the empty-text marker (<a></a>, not <a/>)
+        _markup(_node(_ITUNES + "episodeType", episode_type), out)
     if episode.season is not None:
         out.append(f"<podcast:season>{episode.season}</podcast:season>")
     if episode.number is not None:
         out.append(f"<podcast:episode>{episode.number}</podcast:episode>")
-    nodes.extend(transcripts)
+    out.extend(transcripts)
     if episode.chapters_file is not None:
-        nodes.append(
-            _node(
-                _PODCAST + "chapters",
-                url=base_url + _encoded_key(episode.chapters_file.key),
-                type=CHAPTERS_TYPE,
-            )
-        )
+        url = _value(base_url + _encoded_key(episode.chapters_file.key))
+        out.append(f'<podcast:chapters url="{url}" type="{CHAPTERS_TYPE}"/>')
     if episode.persons:
         # Item persons replace the channel's in apps (namespace person.md): repeat the host.
         seen = {(p.name, p.role.lower()) for p in episode.persons}
