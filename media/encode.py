@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from media.errors import EncodeFailed, LoudnessOutOfRange
+from media.errors import EncodeFailed, LoudnessOutOfRange, NoAudioStream
 from media.ffmpeg import run_ffmpeg_pipeline
 from media.filtergraph import JoinGraph, build_join_graph
 from media.loudness import (
@@ -35,7 +35,7 @@ from media.loudness import (
     measure_join,
     parse_ebur128_summaries,
 )
-from media.probe import probe, require_audio_input
+from media.probe import probe
 
 log = logging.getLogger(__name__)
 
@@ -168,8 +168,11 @@ def normalize_audio(
     body = sources[len(sources) // 2] if len(sources) == 3 else sources[0]
     durations = []
     for src in sources:
+        # Callers decide which containers they accept (``add`` takes audio files, the video
+        # series takes videos, whose audio track is used); here an audio stream is enough.
         info = probe(src)
-        require_audio_input(info)
+        if info.audio is None:
+            raise NoAudioStream(f"{src}: no audio stream")
         durations.append(info.duration_s)
     fades = [
         min(crossfade_s, durations[i - 1] / 2, durations[i] / 2) for i in range(1, len(sources))

@@ -5,36 +5,28 @@ What podcast apps play everywhere is H.264 (8-bit 4:2:0) video with AAC audio in
 already carries such video keeps it bit for bit (``-c:v copy``); anything else — VP9, ProRes,
 MPEG-4 Part 2, 10-bit or 4:2:2 H.264 — is re-encoded with libx264.
 
-The audio track is normalised in two passes (EBU R128): measure the source after the downmix to
-stereo, then gain + a sample-peak limiter + AAC encode. ffmpeg's AAC encoder overshoots the
-limiter's ceiling by 1.2-1.7 dB of true peak, so the limiter sits 2 dB under the true-peak target
-and the *encoded* audio is measured (on the second core, while it is written); if it missed, the
-audio — only the audio, a fraction of the cost — is encoded again with corrected gain and ceiling.
-The checked AAC stream is then muxed with the video by stream copy, so what was measured is
-exactly what is published.
+The audio track goes through :func:`media.encode.normalize_audio` like podcast audio (EBU R128:
+measure after the downmix to stereo, then gain + limiter + AAC, the *encoded* frames measured
+while they are written, corrected once if they missed). ffmpeg's AAC encoder overshoots the
+limiter's ceiling by 1.2-1.7 dB of true peak, so AAC's limiter sits 2 dB under the target. Only
+the audio is encoded; the checked AAC is then muxed with the video by stream copy, so what was
+measured is exactly what is published.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import math
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from media.errors import LoudnessOutOfRange, ProbeFailed, TagWriteFailed, UnsupportedMedia
-from media.ffmpeg import run_ffmpeg, run_ffmpeg_pipeline, run_ffprobe
+from media.encode import AudioEncoding, normalize_audio
+from media.errors import ProbeFailed, TagWriteFailed, UnsupportedMedia
+from media.ffmpeg import run_ffmpeg, run_ffprobe
 from media.filtergraph import input_url
-from media.loudness import (
-    SILENCE_LUFS,
-    Loudness,
-    LoudnessTarget,
-    ebur128_filter,
-    measure_loudness,
-    parse_ebur128_summaries,
-)
+from media.loudness import Loudness, LoudnessTarget
 from media.probe import MediaInfo, probe
 
 log = logging.getLogger(__name__)
@@ -45,11 +37,8 @@ Progress = Callable[[float], None]
 ACCEPTED_VIDEO_CONTAINERS = frozenset({"mp4", "matroska", "avi", "mpegts"})
 # H.264 that every podcast app and browser decodes: 8-bit 4:2:0.
 PLAYABLE_PIXEL_FORMATS = frozenset({"yuv420p", "yuvj420p"})
-# AAC's true-peak overshoot over a sample-peak limiter (REFERENCE: 1.2-1.7 dB) plus margin.
-AAC_CEILING_MARGIN_DB = 2.0
-AUDIO_BITRATE_KBPS = 128
-AUDIO_SAMPLE_RATE_HZ = 48000
-MAX_AUDIO_PASSES = 3
+# The audio track of every published video: stereo AAC, 48 kHz, 128 kbps.
+VIDEO_AUDIO = AudioEncoding(sample_rate_hz=48000, bitrate_kbps=128, channels=2, codec="aac")
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,9 +117,20 @@ def probe_video(path: Path) -> VideoInfo:
             "accepted are MP4/M4V/MOV, MKV/WebM, AVI and MPEG-TS"
         )
     raw, _ = run_ffprobe(
-        ["-v", "error", "-select_streams", "V:0", "-print_format", "json",
-         "-show_entries", "stream=codec_name,pix_fmt,width,height:format=format_name", str(path)],
-        path=path, what="cannot read video", error=ProbeFailed,
+        [
+            "-v",
+            "error",
+            "-select_streams",
+            "V:0",
+            "-print_format",
+            "json",
+            "-show_entries",
+            "stream=codec_name,pix_fmt,width,height:format=format_name",
+            str(path),
+        ],
+        path=path,
+        what="cannot read video",
+        error=ProbeFailed,
     )
     data = json.loads(raw or "{}")
     streams = data.get("streams") or []
@@ -169,75 +169,35 @@ def prepare_video(
 
     Raises:
         EncodeFailed: ffmpeg failed.
-        LoudnessOutOfRange: the encoded audio missed the target after every correction.
+        LoudnessOutOfRange: silent audio, or the encoded audio missed the target.
         TagWriteFailed: the tags could not be written.
     """
     src = info.media.path
     report = progress or (lambda _f: None)
-    before = measure_loudness(src, channels=2, duration_s=info.media.duration_s)
-    if not math.isfinite(before.integrated_lufs) or before.integrated_lufs <= SILENCE_LUFS:
-        raise UnsupportedMedia(f"{src}: unsupported media: the audio track is silent")
-    report(0.2)
     with tempfile.TemporaryDirectory(dir=dst.parent, prefix=".video-") as tmp:
-        audio = Path(tmp) / "audio.aac"
-        after, passes = _encode_audio(src, audio, before, target, info.media.duration_s)
-        report(0.6)
+        audio = Path(tmp) / "audio.m4a"
+        # The same measure -> gain + limiter -> encode-and-check path as podcast audio, with
+        # AAC's lower limiter ceiling; what was measured is exactly what gets muxed.
+        result = normalize_audio(
+            [src],
+            audio,
+            target,
+            VIDEO_AUDIO,
+            crossfade_s=0.0,
+            progress=lambda f: report(0.8 * f),
+        )
         _mux(info, audio, dst, tags.language)
     report(0.95)
     write_mp4_tags(dst, tags)
     report(1.0)
     return VideoResult(
-        duration_s=round(_duration(dst), 3), width=info.width, height=info.height,
-        video_copied=not info.needs_video_encode, before=before, after=after,
-        audio_passes=passes,
-    )
-
-
-def _encode_audio(
-    src: Path, out: Path, before: Loudness, target: LoudnessTarget, duration_s: float
-) -> tuple[Loudness, int]:
-    """Gain + limiter + AAC to ADTS, measured while written; correct and redo if it missed."""
-    gain_db = target.integrated_lufs - before.integrated_lufs
-    ceiling_db = target.true_peak_dbtp - AAC_CEILING_MARGIN_DB
-    after: Loudness | None = None
-    for attempt in range(1, MAX_AUDIO_PASSES + 1):
-        limit = 10 ** (ceiling_db / 20)
-        chain = (
-            f"aresample={AUDIO_SAMPLE_RATE_HZ},"
-            "aformat=sample_fmts=fltp:channel_layouts=stereo,"
-            f"volume={gain_db:.3f}dB,"
-            f"alimiter=limit={limit:.5f}:level=false:attack=5:release=50"
-        )
-        # The tee muxer writes the same AAC frames to the file and to stdout, where the
-        # checker decodes and measures them: one encode, measured as encoded. The file name is
-        # ours and relative to cwd, so it needs no tee escaping.
-        _, measured = run_ffmpeg_pipeline(
-            ["-i", input_url(src), "-map", "0:a:0", "-af", chain, "-map_metadata", "-1",
-             "-c:a", "aac", "-b:a", f"{AUDIO_BITRATE_KBPS}k",
-             "-f", "tee", f"[f=adts]{out.name}|[f=adts]pipe:1", "-y"],
-            ["-f", "aac", "-i", "pipe:0", "-filter:a", ebur128_filter(true_peak=True),
-             "-f", "null", "-"],
-            path=src, what="audio normalisation failed", cwd=out.parent,
-            duration_s=duration_s,
-        )
-        summaries = parse_ebur128_summaries(measured)
-        if not summaries:
-            raise LoudnessOutOfRange(f"{src}: audio normalisation failed: no measurement")
-        after = next(iter(summaries.values()))
-        loud_miss = target.integrated_lufs - after.integrated_lufs
-        peak_over = after.true_peak_dbtp - target.true_peak_dbtp
-        log.info("audio pass %d: gain %.2f dB, ceiling %.2f dB -> %.2f LUFS, %.2f dBTP",
-                 attempt, gain_db, ceiling_db, after.integrated_lufs, after.true_peak_dbtp)
-        if abs(loud_miss) <= target.tolerance_lu and peak_over <= 0:
-            return after, attempt
-        gain_db += loud_miss
-        if peak_over > 0:
-            ceiling_db -= peak_over + 0.3
-    assert after is not None
-    raise LoudnessOutOfRange(
-        f"{src}: audio normalisation failed: {after.integrated_lufs:.1f} LUFS, "
-        f"{after.true_peak_dbtp:.1f} dBTP after {MAX_AUDIO_PASSES} passes "
-        f"(target {target.integrated_lufs:.1f} LUFS, <= {target.true_peak_dbtp:.1f} dBTP)"
+        duration_s=round(_duration(dst), 3),
+        width=info.width,
+        height=info.height,
+        video_copied=not info.needs_video_encode,
+        before=result.before,
+        after=result.after,
+        audio_passes=result.passes,
     )
 
 
@@ -250,19 +210,45 @@ def _mux(info: VideoInfo, audio: Path, dst: Path, language: str) -> None:
         video = ["-c:v", "copy"]
     iso639_2 = ISO639_2.get(language.split("-")[0].lower(), "und")
     run_ffmpeg(
-        ["-y", "-i", input_url(info.media.path), "-f", "aac", "-i", input_url(audio),
-         "-map", "0:V:0", "-map", "1:a:0", *video, "-c:a", "copy",
-         "-map_metadata", "-1", "-map_chapters", "-1",
-         "-metadata:s:a:0", f"language={iso639_2}", "-metadata:s:v:0", f"language={iso639_2}",
-         "-movflags", "+faststart", "-f", "mp4", str(dst)],
-        path=info.media.path, what="video mux failed", duration_s=info.media.duration_s,
+        [
+            "-y",
+            "-i",
+            input_url(info.media.path),
+            "-i",
+            input_url(audio),
+            "-map",
+            "0:V:0",
+            "-map",
+            "1:a:0",
+            *video,
+            "-c:a",
+            "copy",
+            "-map_metadata",
+            "-1",
+            "-map_chapters",
+            "-1",
+            "-metadata:s:a:0",
+            f"language={iso639_2}",
+            "-metadata:s:v:0",
+            f"language={iso639_2}",
+            "-movflags",
+            "+faststart",
+            "-f",
+            "mp4",
+            str(dst),
+        ],
+        path=info.media.path,
+        what="video mux failed",
+        duration_s=info.media.duration_s,
     )
 
 
 def _duration(path: Path) -> float:
     raw, _ = run_ffprobe(
         ["-v", "error", "-show_entries", "format=duration", "-of", "json", str(path)],
-        path=path, what="cannot read output", error=ProbeFailed,
+        path=path,
+        what="cannot read output",
+        error=ProbeFailed,
     )
     return float((json.loads(raw).get("format") or {}).get("duration") or 0.0)
 
@@ -303,9 +289,35 @@ def write_mp4_tags(path: Path, tags: VideoTags) -> None:
 
 # ISO 639-1 -> ISO 639-2/T for the MP4 track language (mdhd); the series' languages and kin.
 ISO639_2: dict[str, str] = {
-    "fi": "fin", "sv": "swe", "en": "eng", "ar": "ara", "so": "som", "fa": "fas", "ru": "rus",
-    "uk": "ukr", "et": "est", "de": "deu", "fr": "fra", "es": "spa", "tr": "tur", "ku": "kur",
-    "ti": "tir", "am": "amh", "ps": "pus", "ur": "urd", "zh": "zho", "vi": "vie", "th": "tha",
-    "no": "nor", "da": "dan", "pl": "pol", "ro": "ron", "sq": "sqi", "bs": "bos", "hr": "hrv",
-    "sr": "srp", "se": "sme", "prs": "prs",
+    "fi": "fin",
+    "sv": "swe",
+    "en": "eng",
+    "ar": "ara",
+    "so": "som",
+    "fa": "fas",
+    "ru": "rus",
+    "uk": "ukr",
+    "et": "est",
+    "de": "deu",
+    "fr": "fra",
+    "es": "spa",
+    "tr": "tur",
+    "ku": "kur",
+    "ti": "tir",
+    "am": "amh",
+    "ps": "pus",
+    "ur": "urd",
+    "zh": "zho",
+    "vi": "vie",
+    "th": "tha",
+    "no": "nor",
+    "da": "dan",
+    "pl": "pol",
+    "ro": "ron",
+    "sq": "sqi",
+    "bs": "bos",
+    "hr": "hrv",
+    "sr": "srp",
+    "se": "sme",
+    "prs": "prs",
 }
