@@ -88,9 +88,6 @@ class PodcastIndexExtension(BaseExtension):  # type: ignore[misc]
         return element
 
 
-# Parses our own generated markup: keep CDATA sections as such (as etree.CDATA renders
-# them); huge_tree lifts libxml2's size limits for feeds with tens of thousands of items.
-_ITEMS_PARSER = etree.XMLParser(strip_cdata=False, huge_tree=True, resolve_entities=False)
 _ITEMS_OPEN = (
     f'<channel xmlns:itunes="{ITUNES_NS}" xmlns:podcast="{PODCAST_NS}" xmlns:atom="{ATOM_NS}">'
 )
@@ -103,7 +100,11 @@ _EMPTY_TEXT = "kotocast-empty-text"
 
 def _parse_items(items: list[str]) -> list[etree._Element]:
     markup = "".join((_ITEMS_OPEN, *items, "</channel>"))
-    wrapper = etree.fromstring(markup.encode("utf-8"), _ITEMS_PARSER)
+    # Our own generated markup: keep CDATA sections as such (as etree.CDATA renders them);
+    # huge_tree lifts libxml2's size limits for feeds with tens of thousands of items. A
+    # parser per call: lxml parsers must not be shared between threads.
+    parser = etree.XMLParser(strip_cdata=False, huge_tree=True, resolve_entities=False)
+    wrapper = etree.fromstring(markup.encode("utf-8"), parser)
     if f" {_EMPTY_TEXT}=" in markup:
         for element in wrapper.iterfind(f".//*[@{_EMPTY_TEXT}]"):
             del element.attrib[_EMPTY_TEXT]
