@@ -120,13 +120,20 @@ def test_cli_publish_no_change_and_sigkill(
     for i in range(3):
         _add(workspace, proxy.url, sources / f"talk{i}.wav", f"Jakso {i + 1}")
         for _ in range(2):
+            # Kill after a random number of requests reached the S3 server: a moment inside
+            # the publish by events, not by wall time, so it holds on a fast or a slow machine.
+            before = sum(proxy.counts().values())
+            kill_after = rng.randint(1, 8)
             proc = _kotocast(workspace, proxy.url, "publish")
-            time.sleep(rng.uniform(0.4, 2.0))
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGKILL)
-                kills += 1
+            while proc.poll() is None:
+                if sum(proxy.counts().values()) - before >= kill_after:
+                    proc.send_signal(signal.SIGKILL)
+                    kills += 1
+                    break
+                time.sleep(0.005)
             proc.communicate()
             _feed_is_whole(s3, bucket)
+    assert kills >= 3, kills
     _ok(workspace, proxy.url, "publish")
     assert _feed_is_whole(s3, bucket) == 3
 
