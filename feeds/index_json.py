@@ -13,7 +13,7 @@ from typing import Any
 
 from episodes.model import Asset, Episode, Show
 from feeds.pages import SiteLinks
-from feeds.rss import _feed_guid, asset_url
+from feeds.rss import asset_url, feed_guid
 from feeds.strings import language_name, text_direction
 
 SCHEMA_VERSION = 1
@@ -63,7 +63,7 @@ def render_index_json(show: Show, episodes: Sequence[Episode], links: SiteLinks)
                 "description": show.descriptions.get(lang, show.description),
                 "feed": feed_url,
                 "page": links.pages[lang],
-                "podcast_guid": _feed_guid(show, feed_url, lang),
+                "podcast_guid": feed_guid(show, feed_url, lang),
             }
             for lang, feed_url in links.feeds.items()
         ],

@@ -416,7 +416,7 @@ def _channel_nodes(
         nodes.append(_node(_ITUNES + "image", href=image))
     nodes.append(_node(_ITUNES + "explicit", "true" if show.explicit else "false"))
     nodes.append(_node(_PODCAST + "locked", "yes" if show.locked else "no", owner=show.email))
-    nodes.append(_node(_PODCAST + "guid", _feed_guid(show, feed_url, language)))
+    nodes.append(_node(_PODCAST + "guid", feed_guid(show, feed_url, language)))
     nodes.append(_node(_PODCAST + "medium", "video" if language else show.medium))
     if show.update_frequency:
         nodes.append(_update_frequency(show.update_frequency, show.complete))
@@ -425,7 +425,8 @@ def _channel_nodes(
     return nodes
 
 
-def _feed_guid(show: Show, feed_url: str, language: str | None) -> str:
+def feed_guid(show: Show, feed_url: str, language: str | None) -> str:
+    """Return the ``podcast:guid`` of the show's feed, or of its ``language`` feed."""
     main = show.podcast_guid or podcast_guid(feed_url)
     if language is None:
         return main
