@@ -44,14 +44,41 @@ def make_source() -> Path:
     speech = mediagen.make_speech(OUT / "explainer-speech.wav", SECONDS, -24.0)
     tmp = src.with_suffix(".tmp.mp4")
     subprocess.run(
-        [mediagen.FFMPEG, "-hide_banner", "-nostdin", "-y",
-         "-f", "lavfi", "-i", f"smptehdbars=size=1920x1080:rate=25:d={SECONDS}",
-         "-i", str(speech),
-         "-filter_complex",
-         "[0:v]drawbox=x='mod(t*40,1700)':y=800:w=200:h=120:color=white@0.8:t=fill[v]",
-         "-map", "[v]", "-map", "1:a", "-c:v", "libx264", "-preset", "ultrafast", "-b:v", "4M",
-         "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k", "-t", str(SECONDS), str(tmp)],
-        check=True, capture_output=True,
+        [
+            mediagen.FFMPEG,
+            "-hide_banner",
+            "-nostdin",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            f"smptehdbars=size=1920x1080:rate=25:d={SECONDS}",
+            "-i",
+            str(speech),
+            "-filter_complex",
+            "[0:v]drawbox=x='mod(t*40,1700)':y=800:w=200:h=120:color=white@0.8:t=fill[v]",
+            "-map",
+            "[v]",
+            "-map",
+            "1:a",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-b:v",
+            "4M",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "128k",
+            "-t",
+            str(SECONDS),
+            str(tmp),
+        ],
+        check=True,
+        capture_output=True,
     )
     tmp.replace(src)
     return src
@@ -67,8 +94,9 @@ def timed(fn: Callable[[], object], runs: int) -> list[float]:
 
 
 def ffmpeg(*args: str) -> None:
-    subprocess.run([mediagen.FFMPEG, "-hide_banner", "-nostdin", "-y", *args], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [mediagen.FFMPEG, "-hide_banner", "-nostdin", "-y", *args], check=True, capture_output=True
+    )
 
 
 def peak_rss_mb() -> float:
@@ -82,26 +110,42 @@ def main() -> None:
     args = parser.parse_args()
     src = make_source()
     out = OUT / "result.mp4"
-    tags = VideoTags(title="Terveydenhuolto", series="Arki Suomessa", artist="Hanke",
-                     language="fi")
+    tags = VideoTags(title="Terveydenhuolto", series="Arki Suomessa", artist="Hanke", language="fi")
 
     def kotocast() -> None:
         info = probe_video(src)
         result = prepare_video(info, out, LoudnessTarget(), tags)
         assert result.video_copied
 
-    copy = timed(lambda: ffmpeg("-i", str(src), "-c", "copy", "-movflags", "+faststart",
-                                str(OUT / "copy.mp4")), args.runs)
+    copy = timed(
+        lambda: ffmpeg(
+            "-i", str(src), "-c", "copy", "-movflags", "+faststart", str(OUT / "copy.mp4")
+        ),
+        args.runs,
+    )
     rss_copy = peak_rss_mb()
     ours = timed(kotocast, args.runs)
     rss_ours = peak_rss_mb()
     lufs, peak = mediagen.measure_ebur128(out)
-    reencode = timed(lambda: ffmpeg("-i", str(src), "-c:v", "libx264", "-c:a", "aac",
-                                    "-movflags", "+faststart", str(OUT / "reencode.mp4")),
-                     args.reencode_runs)
+    reencode = timed(
+        lambda: ffmpeg(
+            "-i",
+            str(src),
+            "-c:v",
+            "libx264",
+            "-c:a",
+            "aac",
+            "-movflags",
+            "+faststart",
+            str(OUT / "reencode.mp4"),
+        ),
+        args.reencode_runs,
+    )
     rss_re = peak_rss_mb()
-    med = {name: statistics.median(t) for name, t in
-           (("copy", copy), ("kotocast", ours), ("reencode", reencode))}
+    med = {
+        name: statistics.median(t)
+        for name, t in (("copy", copy), ("kotocast", ours), ("reencode", reencode))
+    }
     size_mb = src.stat().st_size / 1e6
     lines = [
         f"source: {src.name}, {size_mb:.0f} MB, 1920x1080 H.264 + AAC, {SECONDS} s",

@@ -41,9 +41,11 @@ def render_index_json(show: Show, episodes: Sequence[Episode], links: SiteLinks)
         links: absolute URLs of feeds, pages, OPML.
     """
     base = show.base_url
-    ordered = sorted(sorted(episodes, key=lambda e: e.slug),
-                     key=lambda e: e.publish_at.astimezone(UTC) if e.publish_at else 0,
-                     reverse=True)
+    ordered = sorted(
+        sorted(episodes, key=lambda e: e.slug),
+        key=lambda e: e.publish_at.astimezone(UTC) if e.publish_at else 0,
+        reverse=True,
+    )
     data: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "series": {
@@ -72,7 +74,8 @@ def render_index_json(show: Show, episodes: Sequence[Episode], links: SiteLinks)
                 "slug": e.slug,
                 "guid": e.guid,
                 "published": e.publish_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
-                if e.publish_at else None,
+                if e.publish_at
+                else None,
                 "episode_type": e.episode_type,
                 "season": e.season,
                 "number": e.number,
@@ -82,7 +85,8 @@ def render_index_json(show: Show, episodes: Sequence[Episode], links: SiteLinks)
                         "title": v.title,
                         "description": v.description,
                         "page": f"{links.pages[v.language]}#{e.slug}"
-                        if v.language in links.pages else None,
+                        if v.language in links.pages
+                        else None,
                         "media": _media(base, v.media),
                         "captions": [
                             {

@@ -25,9 +25,20 @@ def render_opml(show: Show, links: SiteLinks) -> bytes:
     for lang, feed_url in links.feeds.items():
         title = xml_text(f"{show.titles.get(lang, show.title)} ({language_name(lang)})")
         ET.SubElement(
-            body, "outline", type="rss", text=title, title=title, xmlUrl=feed_url,
-            htmlUrl=links.pages[lang], language=lang,
+            body,
+            "outline",
+            type="rss",
+            text=title,
+            title=title,
+            xmlUrl=feed_url,
+            htmlUrl=links.pages[lang],
+            language=lang,
         )
     ET.indent(root)
-    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="utf-8") \
-        .removeprefix(b"<?xml version='1.0' encoding='utf-8'?>\n") + b"\n"
+    return (
+        b'<?xml version="1.0" encoding="UTF-8"?>\n'
+        + ET.tostring(root, encoding="utf-8").removeprefix(
+            b"<?xml version='1.0' encoding='utf-8'?>\n"
+        )
+        + b"\n"
+    )

@@ -56,7 +56,7 @@ _ENV = _environment()
 def podcast_app_link(feed_url: str) -> str:
     """Return the ``podcast://`` link that opens a feed in the system's podcast app."""
     parts = urlsplit(feed_url)
-    return "podcast://" + feed_url[len(parts.scheme) + 3:]
+    return "podcast://" + feed_url[len(parts.scheme) + 3 :]
 
 
 def _key_url(key: str, root: str) -> str:
@@ -73,14 +73,20 @@ def _clock(seconds: float | None) -> str:
 
 
 def _language(lang: str, links: SiteLinks) -> dict[str, str]:
-    return {"code": lang, "name": language_name(lang), "dir": text_direction(lang),
-            "page": links.pages[lang], "feed": links.feeds[lang]}
+    return {
+        "code": lang,
+        "name": language_name(lang),
+        "dir": text_direction(lang),
+        "page": links.pages[lang],
+        "feed": links.feeds[lang],
+    }
 
 
 def _sorted(episodes: Sequence[Episode]) -> list[Episode]:
     by_slug = sorted(episodes, key=lambda e: e.slug)
-    return sorted(by_slug, key=lambda e: e.publish_at.astimezone(UTC) if e.publish_at else 0,
-                  reverse=True)
+    return sorted(
+        by_slug, key=lambda e: e.publish_at.astimezone(UTC) if e.publish_at else 0, reverse=True
+    )
 
 
 def _episode_view(episode: Episode, lang: str, root: str) -> dict[str, object] | None:

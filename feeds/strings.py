@@ -17,7 +17,7 @@ UI_STRINGS: dict[str, dict[str, str]] = {
         "choose_language": "Choose your language",
         "subscribe_heading": "Subscribe",
         "subscribe_intro": "Follow this series in your podcast app: new videos arrive "
-                           "automatically.",
+        "automatically.",
         "feed_url_label": "Feed address (RSS)",
         "open_in_app": "Open in a podcast app",
         "opml": "All languages as an OPML file (import into a podcast app)",
@@ -38,7 +38,7 @@ UI_STRINGS: dict[str, dict[str, str]] = {
         "choose_language": "Valitse kieli",
         "subscribe_heading": "Tilaa",
         "subscribe_intro": "Seuraa sarjaa podcast-sovelluksessa: uudet videot tulevat "
-                           "automaattisesti.",
+        "automaattisesti.",
         "feed_url_label": "Syötteen osoite (RSS)",
         "open_in_app": "Avaa podcast-sovelluksessa",
         "opml": "Kaikki kielet OPML-tiedostona (tuo podcast-sovellukseen)",
@@ -78,8 +78,7 @@ UI_STRINGS: dict[str, dict[str, str]] = {
         "languages_nav": "اللغات",
         "choose_language": "اختر لغتك",
         "subscribe_heading": "اشترك",
-        "subscribe_intro": "تابع هذه السلسلة في تطبيق البودكاست: تصلك الفيديوهات الجديدة "
-                           "تلقائيًا.",
+        "subscribe_intro": "تابع هذه السلسلة في تطبيق البودكاست: تصلك الفيديوهات الجديدة تلقائيًا.",
         "feed_url_label": "عنوان الخلاصة (RSS)",
         "open_in_app": "افتح في تطبيق بودكاست",
         "opml": "جميع اللغات في ملف OPML (للاستيراد في تطبيق بودكاست)",
@@ -100,7 +99,7 @@ UI_STRINGS: dict[str, dict[str, str]] = {
         "choose_language": "Dooro luqaddaada",
         "subscribe_heading": "Iska diiwaangeli",
         "subscribe_intro": "Ku raac taxanahan barnaamijkaaga podcast-ka: muuqaallada cusub si "
-                           "toos ah ayay kuu soo gaarayaan.",
+        "toos ah ayay kuu soo gaarayaan.",
         "feed_url_label": "Cinwaanka quudinta (RSS)",
         "open_in_app": "Ka fur barnaamijka podcast-ka",
         "opml": "Dhammaan luqadaha oo fayl OPML ah (ku soo dhoofi barnaamijka podcast-ka)",
@@ -121,7 +120,7 @@ UI_STRINGS: dict[str, dict[str, str]] = {
         "choose_language": "زبان خود را انتخاب کنید",
         "subscribe_heading": "مشترک شوید",
         "subscribe_intro": "این مجموعه را در برنامهٔ پادکست خود دنبال کنید: ویدیوهای تازه "
-                           "خودکار می‌رسند.",
+        "خودکار می‌رسند.",
         "feed_url_label": "نشانی فید (RSS)",
         "open_in_app": "باز کردن در برنامهٔ پادکست",
         "opml": "همهٔ زبان‌ها در یک فایل OPML (برای وارد کردن در برنامهٔ پادکست)",
@@ -142,7 +141,7 @@ UI_STRINGS: dict[str, dict[str, str]] = {
         "choose_language": "Выберите язык",
         "subscribe_heading": "Подписаться",
         "subscribe_intro": "Следите за серией в приложении для подкастов: новые видео будут "
-                           "приходить автоматически.",
+        "приходить автоматически.",
         "feed_url_label": "Адрес ленты (RSS)",
         "open_in_app": "Открыть в приложении для подкастов",
         "opml": "Все языки в файле OPML (для импорта в приложение для подкастов)",
@@ -163,7 +162,7 @@ UI_STRINGS: dict[str, dict[str, str]] = {
         "choose_language": "Оберіть мову",
         "subscribe_heading": "Підписатися",
         "subscribe_intro": "Стежте за серією в застосунку для подкастів: нові відео "
-                           "надходитимуть автоматично.",
+        "надходитимуть автоматично.",
         "feed_url_label": "Адреса стрічки (RSS)",
         "open_in_app": "Відкрити в застосунку для подкастів",
         "opml": "Усі мови у файлі OPML (для імпорту в застосунок для подкастів)",

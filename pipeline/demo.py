@@ -116,8 +116,10 @@ def build_demo(
 
     pages, video_lines = build_video_demo(directory / "video-series")
     lines += video_lines
-    lines.append(f"video series: cd {directory / 'video-series'} && kotocast serve  "
-                 f"(then open http://localhost:8000/index.html; pages at {pages})")
+    lines.append(
+        f"video series: cd {directory / 'video-series'} && kotocast serve  "
+        f"(then open http://localhost:8000/index.html; pages at {pages})"
+    )
     return directory / "public" / FEED_KEY, lines
 
 

@@ -39,20 +39,41 @@ SERIES_DESCRIPTIONS = {
 }
 # slug -> language -> (title, description, spoken text); days from now to release.
 EPISODES: dict[str, tuple[int, dict[str, tuple[str, str, str]]]] = {
-    "terveydenhuolto": (-3, {
-        "fi": ("Terveydenhuolto", "Miten terveysasemalle pääsee?",
-               "Kun sairastut, soita ensin terveysasemalle. Hätätilanteessa soita 112."),
-        "en": ("Health care", "How to get an appointment at the health centre.",
-               "When you fall ill, call your health centre first. In an emergency, call 112."),
-        "ar": ("الرعاية الصحية", "كيف تحصل على موعد في المركز الصحي؟",
-               "عندما تمرض، اتصل أولاً بالمركز الصحي. في حالة الطوارئ اتصل بالرقم 112."),
-    }),
-    "asuminen": (-1, {
-        "fi": ("Asuminen", "Vuokrasopimus ja takuuvuokra.",
-               "Ennen muuttoa lue vuokrasopimus huolellisesti ja ota kotivakuutus."),
-        "ar": ("السكن", "عقد الإيجار ووديعة الضمان.",
-               "قبل الانتقال اقرأ عقد الإيجار بعناية واحصل على تأمين منزلي."),
-    }),
+    "terveydenhuolto": (
+        -3,
+        {
+            "fi": (
+                "Terveydenhuolto",
+                "Miten terveysasemalle pääsee?",
+                "Kun sairastut, soita ensin terveysasemalle. Hätätilanteessa soita 112.",
+            ),
+            "en": (
+                "Health care",
+                "How to get an appointment at the health centre.",
+                "When you fall ill, call your health centre first. In an emergency, call 112.",
+            ),
+            "ar": (
+                "الرعاية الصحية",
+                "كيف تحصل على موعد في المركز الصحي؟",
+                "عندما تمرض، اتصل أولاً بالمركز الصحي. في حالة الطوارئ اتصل بالرقم 112.",
+            ),
+        },
+    ),
+    "asuminen": (
+        -1,
+        {
+            "fi": (
+                "Asuminen",
+                "Vuokrasopimus ja takuuvuokra.",
+                "Ennen muuttoa lue vuokrasopimus huolellisesti ja ota kotivakuutus.",
+            ),
+            "ar": (
+                "السكن",
+                "عقد الإيجار ووديعة الضمان.",
+                "قبل الانتقال اقرأ عقد الإيجار بعناية واحصل على تأمين منزلي.",
+            ),
+        },
+    ),
 }
 SECONDS_PER_VIDEO = 6.0
 
@@ -72,37 +93,64 @@ def build_video_demo(
     sources.mkdir(parents=True, exist_ok=True)
     if not (directory / CONFIG_NAME).exists():
         cover = draw_cover(sources / "cover.png", "Arki Suomessa", "kotocast video demo")
-        init_workspace(directory, InitRequest(
-            title=SERIES_TITLES["fi"], author="Kotoutumishanke", email="video@example.org",
-            language="fi", languages=",".join(LANGUAGES), medium="video", image=cover,
-            description=SERIES_DESCRIPTIONS["fi"], category="Education",
-        ))
+        init_workspace(
+            directory,
+            InitRequest(
+                title=SERIES_TITLES["fi"],
+                author="Kotoutumishanke",
+                email="video@example.org",
+                language="fi",
+                languages=",".join(LANGUAGES),
+                medium="video",
+                image=cover,
+                description=SERIES_DESCRIPTIONS["fi"],
+                category="Education",
+            ),
+        )
         _localise(directory / CONFIG_NAME)
     now = utc_now()
     have = {(e.slug, v.language) for e in load_episodes(directory) for v in e.variants}
-    todo = [(slug, days, lang, texts) for slug, (days, by_lang) in EPISODES.items()
-            for lang, texts in by_lang.items() if (slug, lang) not in have]
+    todo = [
+        (slug, days, lang, texts)
+        for slug, (days, by_lang) in EPISODES.items()
+        for lang, texts in by_lang.items()
+        if (slug, lang) not in have
+    ]
     lines = []
     step = 1 / max(len(todo), 1)
     for index, (slug, days, lang, (title, notes, speech)) in enumerate(todo):
         codec = "mpeg4" if (slug, lang) == ("asuminen", "ar") else "libx264"
-        video = make_demo_video(sources / f"{slug}-{lang}.mp4", title, speech, VOICES[lang],
-                                codec=codec)
+        video = make_demo_video(
+            sources / f"{slug}-{lang}.mp4", title, speech, VOICES[lang], codec=codec
+        )
         suffix = "srt" if lang == "en" else "vtt"
-        captions = write_demo_captions(sources / f"{slug}.{lang}.{suffix}", speech,
-                                       srt=lang == "en")
+        captions = write_demo_captions(
+            sources / f"{slug}.{lang}.{suffix}", speech, srt=lang == "en"
+        )
         report: Callable[[float], None] | None = None
         if progress is not None:
             report = _scaled(progress, index * step, step)
-        result = add_variant(directory, VariantRequest(
-            media=video, slug=slug, language=lang, title=title, description=notes,
-            captions=(captions,), publish_at=(now + timedelta(days=days)).isoformat(),
-        ), now=now, progress=report)
+        result = add_variant(
+            directory,
+            VariantRequest(
+                media=video,
+                slug=slug,
+                language=lang,
+                title=title,
+                description=notes,
+                captions=(captions,),
+                publish_at=(now + timedelta(days=days)).isoformat(),
+            ),
+            now=now,
+            progress=report,
+        )
         lines.append(result.summary())
     result = publish_series(directory, now=now)
     lines.append(result.summary())
-    lines.append(f"pages: {directory / 'public' / 'index.html'}; feeds: "
-                 + ", ".join(feed_key(lang) for lang in LANGUAGES))
+    lines.append(
+        f"pages: {directory / 'public' / 'index.html'}; feeds: "
+        + ", ".join(feed_key(lang) for lang in LANGUAGES)
+    )
     return directory / "public" / "index.html", lines
 
 
@@ -125,17 +173,42 @@ def _localise(config: Path) -> None:
 def make_demo_video(path: Path, title: str, text: str, voice: str, *, codec: str) -> Path:
     """Write a 320x180 test-pattern video with espeak-ng ``text`` as a quiet soundtrack."""
     speech = path.with_suffix(".voice.wav")
-    subprocess.run(["espeak-ng", "-v", voice, "-s", "140", "-w", str(speech), text],
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["espeak-ng", "-v", voice, "-s", "140", "-w", str(speech), text],
+        check=True,
+        capture_output=True,
+    )
     del title  # drawtext needs fonts that minimal systems lack; the pattern is enough
     try:
         run_ffmpeg(
-            ["-y", "-f", "lavfi", "-i", f"testsrc2=size=320x180:rate=25:d={SECONDS_PER_VIDEO}",
-             "-i", str(speech), "-filter_complex",
-             f"[1:a]aresample=48000,volume=-12dB,apad=whole_dur={SECONDS_PER_VIDEO}[a]",
-             "-map", "0:v", "-map", "[a]", "-t", str(SECONDS_PER_VIDEO),
-             "-c:v", codec, "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "96k", str(path)],
-            path=path, what="making demo video",
+            [
+                "-y",
+                "-f",
+                "lavfi",
+                "-i",
+                f"testsrc2=size=320x180:rate=25:d={SECONDS_PER_VIDEO}",
+                "-i",
+                str(speech),
+                "-filter_complex",
+                f"[1:a]aresample=48000,volume=-12dB,apad=whole_dur={SECONDS_PER_VIDEO}[a]",
+                "-map",
+                "0:v",
+                "-map",
+                "[a]",
+                "-t",
+                str(SECONDS_PER_VIDEO),
+                "-c:v",
+                codec,
+                "-pix_fmt",
+                "yuv420p",
+                "-c:a",
+                "aac",
+                "-b:a",
+                "96k",
+                str(path),
+            ],
+            path=path,
+            what="making demo video",
         )
     finally:
         speech.unlink(missing_ok=True)

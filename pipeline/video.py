@@ -91,8 +91,10 @@ class VariantAdded:
         verb = "replaced" if self.replaced else "added"
         video = "video copied" if self.video_copied else "video re-encoded"
         extra = f", {loud.input_lufs:.1f} -> {loud.output_lufs:.1f} LUFS" if loud else ""
-        return (f"{verb} {self.episode.slug} [{self.variant.language}]: "
-                f"{self.variant.title!r} ({video}{extra})")
+        return (
+            f"{verb} {self.episode.slug} [{self.variant.language}]: "
+            f"{self.variant.title!r} ({video}{extra})"
+        )
 
 
 def series_languages(show: Show) -> tuple[str, ...]:
@@ -133,8 +135,10 @@ def add_variant(
             f"{', '.join(languages)}); add it to show.languages in kotocast.toml",
         )
     if request.slug is None:
-        raise FieldInvalid("--slug", "a video series needs --slug: it names the episode that "
-                           "all language versions share")
+        raise FieldInvalid(
+            "--slug",
+            "a video series needs --slug: it names the episode that all language versions share",
+        )
     slug = check_slug(request.slug, "--slug")
     title = clean_title(request.title, "--title")
     description = clean_description(request.description, "--description")
@@ -147,10 +151,14 @@ def add_variant(
         integrated_lufs=show.loudness.target_lufs, true_peak_dbtp=show.loudness.true_peak_dbtp
     )
     tags = VideoTags(
-        title=title, series=show.titles.get(language, show.title), artist=show.author,
-        language=language, description=description,
+        title=title,
+        series=show.titles.get(language, show.title),
+        artist=show.author,
+        language=language,
+        description=description,
         date=(publish_at or (existing.publish_at if existing else None) or now).date().isoformat(),
-        cover=cover, cover_mime=cover_mime,
+        cover=cover,
+        cover_mime=cover_mime,
     )
 
     with staging(workspace) as stage:
@@ -158,16 +166,22 @@ def add_variant(
         result = prepare_video(info, out, target, tags, progress=progress)
         size = out.stat().st_size
         media = stage.adopt(
-            out, folder="media", stem=f"{slug}-{language.lower()}", extension="mp4",
-            mime_type="video/mp4", duration_s=result.duration_s,
+            out,
+            folder="media",
+            stem=f"{slug}-{language.lower()}",
+            extension="mp4",
+            mime_type="video/mp4",
+            duration_s=result.duration_s,
             bitrate_kbps=round(size * 8 / result.duration_s / 1000) if result.duration_s else None,
-            width=result.width, height=result.height,
+            width=result.width,
+            height=result.height,
         )
         variant = Variant(
-            language=language, title=title, description=description, media=media,
-            captions=tuple(
-                _stage_captions(stage, slug, language, c, lang) for c, lang in captions
-            ),
+            language=language,
+            title=title,
+            description=description,
+            media=media,
+            captions=tuple(_stage_captions(stage, slug, language, c, lang) for c, lang in captions),
             loudness=_loudness_record(result),
         )
         episode, replaced = _merge(existing, show, slug, variant, publish_at, request.draft, now)
@@ -208,8 +222,11 @@ def _stage_captions(
     path = stage.path(f"captions-{captions_language}.vtt")
     path.write_text(to_webvtt(captions), encoding="utf-8")
     asset = stage.adopt(
-        path, folder="captions", stem=f"{slug}-{language.lower()}-{captions_language.lower()}",
-        extension="vtt", mime_type="text/vtt",
+        path,
+        folder="captions",
+        stem=f"{slug}-{language.lower()}-{captions_language.lower()}",
+        extension="vtt",
+        mime_type="text/vtt",
     )
     return Transcript(asset=asset, language=captions_language, rel="captions")
 
@@ -221,8 +238,9 @@ def _cover(workspace: Path, show: Show) -> tuple[bytes | None, str | None]:
     try:
         data = (workspace / show.image).read_bytes()
     except OSError:
-        raise FieldInvalid("kotocast.toml: show.image", f"{workspace / show.image} is not a file") \
-            from None
+        raise FieldInvalid(
+            "kotocast.toml: show.image", f"{workspace / show.image} is not a file"
+        ) from None
     if data.startswith(b"\x89PNG"):
         return data, "image/png"
     if data.startswith(b"\xff\xd8"):
@@ -240,15 +258,26 @@ def _loudness_record(result: VideoResult) -> LoudnessRecord:
 
 
 def _merge(
-    existing: Episode | None, show: Show, slug: str, variant: Variant,
-    publish_at: datetime | None, draft: bool, now: datetime,
+    existing: Episode | None,
+    show: Show,
+    slug: str,
+    variant: Variant,
+    publish_at: datetime | None,
+    draft: bool,
+    now: datetime,
 ) -> tuple[Episode, bool]:
     """Return the episode with ``variant`` added or replacing its language (guid kept)."""
     order = {lang: i for i, lang in enumerate(series_languages(show))}
     if existing is None:
         episode = Episode(
-            slug=slug, guid=new_guid(), title=variant.title, description=variant.description,
-            publish_at=publish_at or now, draft=draft, created_at=now, variants=(variant,),
+            slug=slug,
+            guid=new_guid(),
+            title=variant.title,
+            description=variant.description,
+            publish_at=publish_at or now,
+            draft=draft,
+            created_at=now,
+            variants=(variant,),
         )
         return episode, False
     others = [v for v in existing.variants if v.language != variant.language]
@@ -317,7 +346,11 @@ def render_series(workspace: Path, *, now: datetime) -> RenderedSeries:
     released = [e for e in episodes if e.is_released(now) and e.variants]
     feeds = {
         feed_key(lang): render_feed(
-            show, released, feed_url=links.feeds[lang], base_url=show.base_url, language=lang,
+            show,
+            released,
+            feed_url=links.feeds[lang],
+            base_url=show.base_url,
+            language=lang,
             alternate_feeds={k: v for k, v in links.feeds.items() if k != lang},
         )
         for lang in languages
@@ -353,8 +386,9 @@ def load_string_overrides(workspace: Path) -> dict[str, dict[str, str]]:
             raise ConfigInvalid(f"{path}: {where}: must be a table of strings")
         for name, value in strings.items():
             if name not in known:
-                raise ConfigInvalid(f"{path}: {where}.{name}: unknown string; known are "
-                                    f"{', '.join(sorted(known))}")
+                raise ConfigInvalid(
+                    f"{path}: {where}.{name}: unknown string; known are {', '.join(sorted(known))}"
+                )
             if not isinstance(value, str):
                 raise ConfigInvalid(f"{path}: {where}.{name}: must be text")
         out[canonical_language(lang, f"{path}: {where}")] = dict(strings)
@@ -399,8 +433,9 @@ def publish_series(
         if previous != xml:
             changed_feeds.append(key)
         if previous is not None and previous != xml:
-            refusals += [f"{key}: {r}" for r in
-                         check_continuity(previous, xml, withdrawn_guids=withdrawn)]
+            refusals += [
+                f"{key}: {r}" for r in check_continuity(previous, xml, withdrawn_guids=withdrawn)
+            ]
     if refusals:
         raise GuardRefused("; ".join(refusals))
 
@@ -416,28 +451,48 @@ def publish_series(
     live = _read_state(workspace)
     newly = tuple(e.slug for e in rendered.released if e.guid not in live.get("guids", []))
     upcoming = [
-        e.publish_at for e in rendered.episodes
-        if e.publish_at is not None and not e.draft and not e.withdrawn and e.publish_at > now
+        e.publish_at
+        for e in rendered.episodes
+        if e.publish_at is not None
+        and not e.draft
+        and not e.withdrawn
+        and e.publish_at > now
         and e.variants
     ]
     next_release = min(upcoming) if upcoming else None
-    main_feed = rendered.links.feeds[show.language] if show.language in rendered.links.feeds \
+    main_feed = (
+        rendered.links.feeds[show.language]
+        if show.language in rendered.links.feeds
         else next(iter(rendered.links.feeds.values()))
+    )
     if dry_run:
         pending = [o for o in media if not _stored(storage, o.key, o.size_bytes)]
         pending += [o for o in documents if storage.get(o.key) != o.source]
         return PublishResult(
-            main_feed, storage.description, len(rendered.released), newly,
-            tuple(o.key for o in pending), sum(o.size_bytes for o in pending), bool(pending),
-            True, next_release,
+            main_feed,
+            storage.description,
+            len(rendered.released),
+            newly,
+            tuple(o.key for o in pending),
+            sum(o.size_bytes for o in pending),
+            bool(pending),
+            True,
+            next_release,
         )
     if rendered.stored_guid is None:
         record_podcast_guid(workspace, show.podcast_guid or "")
     report = publish_objects(storage, media, documents, progress=progress)
     _write_state(workspace, rendered.released)
     return PublishResult(
-        main_feed, storage.description, len(rendered.released), newly, tuple(report.uploaded),
-        report.bytes_uploaded, report.changed, False, next_release,
+        main_feed,
+        storage.description,
+        len(rendered.released),
+        newly,
+        tuple(report.uploaded),
+        report.bytes_uploaded,
+        report.changed,
+        False,
+        next_release,
     )
 
 
@@ -527,8 +582,10 @@ def series_coverage(workspace: Path, *, now: datetime) -> CoverageReport:
     live_guids = set(state.get("guids", []))
     live_variants = state.get("variants", {})
     rows = []
-    for ep in sorted(load_episodes(workspace),
-                     key=lambda e: (e.publish_at or datetime.max.replace(tzinfo=UTC), e.slug)):
+    for ep in sorted(
+        load_episodes(workspace),
+        key=lambda e: (e.publish_at or datetime.max.replace(tzinfo=UTC), e.slug),
+    ):
         cells = []
         for lang in languages:
             variant = next((v for v in ep.variants if v.language == lang), None)
@@ -554,13 +611,16 @@ def render_coverage_table(report: CoverageReport) -> str:
     """Return the matrix as aligned text; ``*`` marks a variant without captions."""
     header = ("EPISODE", *report.languages)
     rows = [
-        (r.slug, *(state + ("" if caps or state == "missing" else "*")
-                   for _, state, caps in r.cells))
+        (
+            r.slug,
+            *(state + ("" if caps or state == "missing" else "*") for _, state, caps in r.cells),
+        )
         for r in report.rows
     ]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    lines = ["  ".join(c.ljust(widths[i]) for i, c in enumerate(row)).rstrip()
-             for row in [header, *rows]]
+    lines = [
+        "  ".join(c.ljust(widths[i]) for i, c in enumerate(row)).rstrip() for row in [header, *rows]
+    ]
     if not rows:
         lines.append("(no episodes yet: kotocast add VIDEO --slug S --language L --title T)")
     lines.append("* captions missing")

@@ -29,17 +29,43 @@ FI_TITLE = f"Terveydenhuolto {XSS_TITLE}"
 
 
 def _ffmpeg(*args: str) -> None:
-    subprocess.run([mediagen.FFMPEG, "-hide_banner", "-nostdin", "-y", *args], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [mediagen.FFMPEG, "-hide_banner", "-nostdin", "-y", *args], check=True, capture_output=True
+    )
 
 
-def make_speech_video(path: Path, speech: Path, *, seconds: float = SECONDS,
-                      vcodec: str = "libx264", extra: tuple[str, ...] = ()) -> Path:
+def make_speech_video(
+    path: Path,
+    speech: Path,
+    *,
+    seconds: float = SECONDS,
+    vcodec: str = "libx264",
+    extra: tuple[str, ...] = (),
+) -> Path:
     """Write testsrc2 video (320x180) with espeak-ng speech as its soundtrack."""
-    _ffmpeg("-f", "lavfi", "-i", f"testsrc2=size=320x180:rate=25:d={seconds}",
-            "-i", str(speech), "-map", "0:v", "-map", "1:a", "-t", str(seconds),
-            "-c:v", vcodec, "-pix_fmt", "yuv420p", *extra, "-c:a",
-            "libopus" if path.suffix == ".webm" else "aac", "-shortest", str(path))
+    _ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        f"testsrc2=size=320x180:rate=25:d={seconds}",
+        "-i",
+        str(speech),
+        "-map",
+        "0:v",
+        "-map",
+        "1:a",
+        "-t",
+        str(seconds),
+        "-c:v",
+        vcodec,
+        "-pix_fmt",
+        "yuv420p",
+        *extra,
+        "-c:a",
+        "libopus" if path.suffix == ".webm" else "aac",
+        "-shortest",
+        str(path),
+    )
     return path
 
 
@@ -63,8 +89,12 @@ def h264_video(video_dir: Path, speech: Path) -> Path:
 @pytest.fixture(scope="session")
 def vp9_video(video_dir: Path, speech: Path) -> Path:
     """VP9 + Opus in WebM: the video must be re-encoded to H.264."""
-    return make_speech_video(video_dir / "source.webm", speech, vcodec="libvpx-vp9",
-                             extra=("-deadline", "realtime", "-cpu-used", "8", "-b:v", "300k"))
+    return make_speech_video(
+        video_dir / "source.webm",
+        speech,
+        vcodec="libvpx-vp9",
+        extra=("-deadline", "realtime", "-cpu-used", "8", "-b:v", "300k"),
+    )
 
 
 @pytest.fixture(scope="session")
@@ -75,8 +105,10 @@ def cover(video_dir: Path) -> Path:
 def write_captions(path: Path, text: str, *, srt: bool = False) -> Path:
     """Write a two-cue captions file (SubRip or WebVTT)."""
     if srt:
-        body = f"1\n00:00:00,000 --> 00:00:01,500\n{text}\n\n2\n00:00:01,500 --> 00:00:03,000\n" \
-               f"{text} 2\n"
+        body = (
+            f"1\n00:00:00,000 --> 00:00:01,500\n{text}\n\n2\n00:00:01,500 --> 00:00:03,000\n"
+            f"{text} 2\n"
+        )
     else:
         body = f"WEBVTT\n\n00:00.000 --> 00:01.500\n{text}\n\n00:01.500 --> 00:03.000\n{text} 2\n"
     path.write_text(body, encoding="utf-8")
@@ -85,11 +117,19 @@ def write_captions(path: Path, text: str, *, srt: bool = False) -> Path:
 
 def new_series(directory: Path, cover: Path, languages: str = "fi,en,ar") -> Path:
     """Create a video series workspace (fi main language)."""
-    init_workspace(directory, InitRequest(
-        title="Arki Suomessa", author="Kotoutumishanke", email="video@example.org",
-        language="fi", languages=languages, medium="video", image=cover,
-        description="Lyhyitä videoita arjesta.",
-    ))
+    init_workspace(
+        directory,
+        InitRequest(
+            title="Arki Suomessa",
+            author="Kotoutumishanke",
+            email="video@example.org",
+            language="fi",
+            languages=languages,
+            medium="video",
+            image=cover,
+            description="Lyhyitä videoita arjesta.",
+        ),
+    )
     return directory
 
 
@@ -102,8 +142,9 @@ class Series:
 
 
 @pytest.fixture(scope="session")
-def series(tmp_path_factory: pytest.TempPathFactory, h264_video: Path, vp9_video: Path,
-           cover: Path) -> Series:
+def series(
+    tmp_path_factory: pytest.TempPathFactory, h264_video: Path, vp9_video: Path, cover: Path
+) -> Series:
     """A published series: episode 'terveys' in fi (H.264 source) and ar (VP9 source)."""
     root = tmp_path_factory.mktemp("series")
     ws = new_series(root / "sarja", cover)
@@ -113,14 +154,30 @@ def series(tmp_path_factory: pytest.TempPathFactory, h264_video: Path, vp9_video
     ar_srt = write_captions(caps / "terveys.ar.srt", "مرحبا بكم", srt=True)
     fi_for_ar = write_captions(caps / "terveys-ar.fi.vtt", "Tervetuloa (arabia)")
     added = {
-        "fi": add_variant(ws, VariantRequest(
-            media=h264_video, slug="terveys", language="fi", title=FI_TITLE,
-            description="Miten **terveyskeskus** toimii.", captions=(fi_vtt,),
-        ), now=NOW),
-        "ar": add_variant(ws, VariantRequest(
-            media=vp9_video, slug="terveys", language="ar", title=AR_TITLE,
-            description="كيف يعمل المركز الصحي.", captions=(ar_srt, fi_for_ar),
-        ), now=NOW),
+        "fi": add_variant(
+            ws,
+            VariantRequest(
+                media=h264_video,
+                slug="terveys",
+                language="fi",
+                title=FI_TITLE,
+                description="Miten **terveyskeskus** toimii.",
+                captions=(fi_vtt,),
+            ),
+            now=NOW,
+        ),
+        "ar": add_variant(
+            ws,
+            VariantRequest(
+                media=vp9_video,
+                slug="terveys",
+                language="ar",
+                title=AR_TITLE,
+                description="كيف يعمل المركز الصحي.",
+                captions=(ar_srt, fi_for_ar),
+            ),
+            now=NOW,
+        ),
     }
     publish_series(ws, now=NOW)
     return Series(ws, ws / "public", added, {"fi": h264_video, "ar": vp9_video})

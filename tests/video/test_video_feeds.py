@@ -28,8 +28,9 @@ def test_every_language_feed_is_valid(series: Series, lang: str) -> None:
     assert validate_feed(_feed(series, lang), source=f"{lang}.xml", now=NOW) == []
 
 
-@pytest.mark.parametrize(("lang", "title", "caption_langs"),
-                         [("fi", FI_TITLE, ["fi"]), ("ar", AR_TITLE, ["ar", "fi"])])
+@pytest.mark.parametrize(
+    ("lang", "title", "caption_langs"), [("fi", FI_TITLE, ["fi"]), ("ar", AR_TITLE, ["ar", "fi"])]
+)
 def test_feedparser_reads_video_enclosures_and_captions(
     series: Series, lang: str, title: str, caption_langs: list[str]
 ) -> None:
@@ -63,8 +64,10 @@ def test_podcastparser_reads_video_enclosures(
     assert parsed["title"] == "Arki Suomessa"
     # podcastparser has no transcript support: check every caption tag in the XML itself.
     root = ET.fromstring(_feed(series, lang))
-    found = [(t.get("language"), t.get("rel"), t.get("type"))
-             for t in root.iter(f"{{{PODCAST_NS}}}transcript")]
+    found = [
+        (t.get("language"), t.get("rel"), t.get("type"))
+        for t in root.iter(f"{{{PODCAST_NS}}}transcript")
+    ]
     assert found == [(c, "captions", "text/vtt") for c in caption_langs]
 
 
@@ -90,7 +93,8 @@ def test_feeds_link_each_other_and_have_their_own_podcast_guid(series: Series) -
         assert channel is not None
         alternates = {
             link.get("hreflang"): link.get("href")
-            for link in channel.findall(f"{{{ATOM_NS}}}link") if link.get("rel") == "alternate"
+            for link in channel.findall(f"{{{ATOM_NS}}}link")
+            if link.get("rel") == "alternate"
         }
         others = {other for other in ("fi", "en", "ar") if other != lang}
         assert alternates == {o: f"{BASE}feeds/{o}.xml" for o in others}
@@ -115,8 +119,16 @@ def test_index_json_follows_the_documented_schema(series: Series) -> None:
     assert variants["ar"]["title"] == AR_TITLE
     documented = Path(__file__).resolve().parents[2] / "docs" / "index-json.md"
     text = documented.read_text(encoding="utf-8")
-    for key in ("schema_version", "languages", "podcast_guid", "variants", "captions",
-                "size_bytes", "duration_s", "sha256"):
+    for key in (
+        "schema_version",
+        "languages",
+        "podcast_guid",
+        "variants",
+        "captions",
+        "size_bytes",
+        "duration_s",
+        "sha256",
+    ):
         assert f"`{key}`" in text
 
 

@@ -40,8 +40,22 @@ def top_level_atoms(path: Path) -> list[str]:
 def video_packets_md5(path: Path) -> str:
     """MD5 of the video elementary stream, copied out as Annex B H.264."""
     out = subprocess.run(
-        [mediagen.FFMPEG, "-hide_banner", "-nostdin", "-i", str(path), "-map", "0:v:0",
-         "-c", "copy", "-f", "h264", "-"], check=True, capture_output=True,
+        [
+            mediagen.FFMPEG,
+            "-hide_banner",
+            "-nostdin",
+            "-i",
+            str(path),
+            "-map",
+            "0:v:0",
+            "-c",
+            "copy",
+            "-f",
+            "h264",
+            "-",
+        ],
+        check=True,
+        capture_output=True,
     ).stdout
     assert len(out) > 1000
     return hashlib.md5(out).hexdigest()

@@ -30,8 +30,10 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "video"
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed "
-                       "(apt-get install chromium); CI installs it"),
+    pytest.mark.skipif(
+        CHROMIUM is None,
+        reason="Debian's chromium is not installed (apt-get install chromium); CI installs it",
+    ),
 ]
 
 HARNESS = """<!DOCTYPE html>
@@ -95,10 +97,20 @@ def chromium(url: str, tmp_path: Path, *extra: str) -> str:
     assert CHROMIUM is not None
     profile = tmp_path / f"profile-{len(list(tmp_path.iterdir()))}"
     args = [
-        CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-        "--no-first-run", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", f"--user-data-dir={profile}", "--hide-scrollbars",
-        "--autoplay-policy=user-gesture-required", *extra, url,
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        "--hide-scrollbars",
+        "--autoplay-policy=user-gesture-required",
+        *extra,
+        url,
     ]
     done = subprocess.run(args, capture_output=True, text=True, timeout=90, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -165,8 +177,9 @@ def test_video_has_its_caption_tracks(site: str, tmp_path: Path) -> None:
     assert [(k, lang) for k, lang, _l, _m in fi["videos"][0]["tracks"]] == [("captions", "fi")]
 
 
-@pytest.mark.parametrize(("page", "title"),
-                         [("ar/index.html", AR_TITLE), ("fi/index.html", FI_TITLE)])
+@pytest.mark.parametrize(
+    ("page", "title"), [("ar/index.html", AR_TITLE), ("fi/index.html", FI_TITLE)]
+)
 def test_markup_in_titles_shows_as_text_and_runs_nothing(
     site: str, page: str, title: str, tmp_path: Path
 ) -> None:
@@ -210,4 +223,10 @@ def test_ui_strings_are_complete_in_every_language() -> None:
             same = [k for k in keys if UI_STRINGS[lang][k] == UI_STRINGS["en"][k]]
             assert same == [], (lang, same)
     assert [text_direction(t) for t in ("ar", "fa", "fa-AF", "ku-Arab", "ru", "so")] == [
-        "rtl", "rtl", "rtl", "rtl", "ltr", "ltr"]
+        "rtl",
+        "rtl",
+        "rtl",
+        "rtl",
+        "ltr",
+        "ltr",
+    ]

@@ -47,9 +47,16 @@ def test_replacing_a_variant_keeps_the_guid_and_gets_a_new_key(
     before = load_episode(workspace, "terveys")
     old = next(v for v in before.variants if v.language == "fi")
     # A different source for the same language: new content, so a new key.
-    result = add_variant(workspace, VariantRequest(
-        media=vp9_video, slug="terveys", language="fi", title="Uusi versio",
-    ), now=NOW)
+    result = add_variant(
+        workspace,
+        VariantRequest(
+            media=vp9_video,
+            slug="terveys",
+            language="fi",
+            title="Uusi versio",
+        ),
+        now=NOW,
+    )
     assert result.replaced
     after = load_episode(workspace, "terveys")
     new = next(v for v in after.variants if v.language == "fi")
@@ -63,9 +70,16 @@ def test_replacing_a_variant_keeps_the_guid_and_gets_a_new_key(
 def test_adding_a_language_appends_a_variant_in_series_order(
     workspace: Path, h264_video: Path
 ) -> None:
-    result = add_variant(workspace, VariantRequest(
-        media=h264_video, slug="terveys", language="en", title="Health care",
-    ), now=NOW)
+    result = add_variant(
+        workspace,
+        VariantRequest(
+            media=h264_video,
+            slug="terveys",
+            language="en",
+            title="Health care",
+        ),
+        now=NOW,
+    )
     assert not result.replaced
     episode = load_episode(workspace, "terveys")
     assert [v.language for v in episode.variants] == ["fi", "en", "ar"]
@@ -77,9 +91,16 @@ def test_republish_after_replacement_passes_the_guard(
     import shutil
 
     shutil.copytree(series.public, workspace / "public")
-    add_variant(workspace, VariantRequest(
-        media=vp9_video, slug="terveys", language="fi", title="Uusi versio",
-    ), now=NOW)
+    add_variant(
+        workspace,
+        VariantRequest(
+            media=vp9_video,
+            slug="terveys",
+            language="fi",
+            title="Uusi versio",
+        ),
+        now=NOW,
+    )
     result = publish_series(workspace, now=NOW)
     assert result.changed
     feed = (workspace / "public/feeds/fi.xml").read_text(encoding="utf-8")
@@ -117,12 +138,21 @@ def _bad_inputs(tmp: Path, h264: Path) -> dict[str, tuple[VariantRequest, type[E
         "corrupt": (req(garbage), ProbeFailed, "corrupt.mp4: cannot read media"),
         "truncated": (req(truncated), ProbeFailed, "truncated.mp4"),
         "audio only": (req(audio_only), UnsupportedMedia, "tone.wav: unsupported media"),
-        "captions not vtt/srt": (req(captions=(ok, not_captions)), CaptionsInvalid,
-                                 "notes.fi.vtt: captions: neither WebVTT nor SubRip"),
-        "captions binary": (req(captions=(binary_captions,)), CaptionsInvalid,
-                            "subs.srt: captions: not UTF-8"),
-        "language not configured": (req(language="de"), FieldInvalid,
-                                    "--language: 'de' is not configured"),
+        "captions not vtt/srt": (
+            req(captions=(ok, not_captions)),
+            CaptionsInvalid,
+            "notes.fi.vtt: captions: neither WebVTT nor SubRip",
+        ),
+        "captions binary": (
+            req(captions=(binary_captions,)),
+            CaptionsInvalid,
+            "subs.srt: captions: not UTF-8",
+        ),
+        "language not configured": (
+            req(language="de"),
+            FieldInvalid,
+            "--language: 'de' is not configured",
+        ),
         "language not a tag": (req(language="fi_FI_x!"), FieldInvalid, "--language"),
         "missing slug": (req(slug=None), FieldInvalid, "--slug"),
     }
@@ -145,11 +175,15 @@ def test_bad_input_fails_cleanly_and_changes_nothing(
 def test_video_on_a_podcast_show_is_refused(tmp_path: Path, h264_video: Path) -> None:
     from pipeline.workspace import InitRequest, init_workspace
 
-    init_workspace(tmp_path / "pod", InitRequest(title="P", author="A", email="a@b.fi",
-                                                  language="fi"))
+    init_workspace(
+        tmp_path / "pod", InitRequest(title="P", author="A", email="a@b.fi", language="fi")
+    )
     with pytest.raises(FieldInvalid, match=r"show\.medium"):
-        add_variant(tmp_path / "pod", VariantRequest(
-            media=h264_video, slug="x", language="fi", title="T"), now=NOW)
+        add_variant(
+            tmp_path / "pod",
+            VariantRequest(media=h264_video, slug="x", language="fi", title="T"),
+            now=NOW,
+        )
 
 
 def test_errors_are_media_or_catalog_errors() -> None:
@@ -157,17 +191,28 @@ def test_errors_are_media_or_catalog_errors() -> None:
 
 
 def test_coverage_matrix(workspace: Path, h264_video: Path) -> None:
-    add_variant(workspace, VariantRequest(
-        media=h264_video, slug="asuminen", language="en", title="Housing",
-        publish_at="2026-04-01T09:00:00+03:00",
-    ), now=NOW)
+    add_variant(
+        workspace,
+        VariantRequest(
+            media=h264_video,
+            slug="asuminen",
+            language="en",
+            title="Housing",
+            publish_at="2026-04-01T09:00:00+03:00",
+        ),
+        now=NOW,
+    )
     report = series_coverage(workspace, now=NOW)
     cells = {r.slug: {lang: (state, caps) for lang, state, caps in r.cells} for r in report.rows}
     assert cells["terveys"] == {
-        "fi": ("published", True), "en": ("missing", False), "ar": ("published", True),
+        "fi": ("published", True),
+        "en": ("missing", False),
+        "ar": ("published", True),
     }
     assert cells["asuminen"] == {
-        "fi": ("missing", False), "en": ("scheduled", False), "ar": ("missing", False),
+        "fi": ("missing", False),
+        "en": ("scheduled", False),
+        "ar": ("missing", False),
     }
     table = render_coverage_table(report)
     assert "scheduled*" in table and "captions missing" in table
