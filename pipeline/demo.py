@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -110,17 +111,26 @@ def build_demo(
             )
     result = publish(directory, now=now)
     lines.append(result.summary())
-    lines.append(f"preview: cd {directory} && kotocast serve  (then open {result.feed_url})")
+    kotocast = _command()
+    lines.append(f"preview: cd {directory} && {kotocast} serve  (then open {result.feed_url})")
     # The multilingual video series demo sits next to the podcast (its own workspace).
     from .demo_video import build_video_demo
 
     pages, video_lines = build_video_demo(directory / "video-series")
     lines += video_lines
     lines.append(
-        f"video series: cd {directory / 'video-series'} && kotocast serve  "
+        f"video series: cd {directory / 'video-series'} && {kotocast} serve  "
         f"(then open http://localhost:8000/index.html; pages at {pages})"
     )
     return directory / "public" / FEED_KEY, lines
+
+
+def _command() -> str:
+    """Return how to run kotocast here: the venv's script when it is not on PATH."""
+    script = Path(sys.executable).parent / "kotocast"
+    if shutil.which("kotocast") == str(script) or not script.exists():
+        return "kotocast"
+    return str(script)
 
 
 def _part(
