@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from pipeline.errors import (
@@ -46,6 +46,7 @@ ProgressCallback = Callable[[int], None]
 _SEGMENT = re.compile(r"[A-Za-z0-9_~+=,@-][A-Za-z0-9._~+=,@-]*")
 _MAX_KEY_BYTES = 1024
 _TEMP_MARK = ".kotocast-tmp-"
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -530,35 +531,40 @@ class S3Storage:
         return None if fetched is None else fetched.body
 
     def fetch(self, key: str) -> FetchedObject | None:
-        full = self._full(key)
-
-        def call() -> FetchedObject | None:
-            from botocore.exceptions import ClientError
-
-            try:
-                resp = self._read_client.get_object(Bucket=self.bucket, Key=full)
-            except ClientError as e:
-                if self._code(e) in _MISSING_CODES:
-                    return None
-                raise
-            return FetchedObject(key, resp["Body"].read(), resp["ETag"])
-
-        return self._retrying("read", key, call)
+        return self._read_or_none(
+            key,
+            self._read_client.get_object,
+            lambda resp: FetchedObject(key, resp["Body"].read(), resp["ETag"]),
+        )
 
     def head(self, key: str) -> StoredObject | None:
+        return self._read_or_none(
+            key,
+            self._read_client.head_object,
+            lambda resp: StoredObject(
+                key,
+                resp["ContentLength"],
+                resp.get("ETag"),
+                resp.get("Metadata", {}).get("sha256"),
+            ),
+        )
+
+    def _read_or_none(
+        self, key: str, method: Callable[..., Any], convert: Callable[[Any], _T]
+    ) -> _T | None:
+        """Call a read ``method`` on ``key`` with retries; ``None`` when the object is absent."""
         full = self._full(key)
 
-        def call() -> StoredObject | None:
+        def call() -> _T | None:
             from botocore.exceptions import ClientError
 
             try:
-                resp = self._read_client.head_object(Bucket=self.bucket, Key=full)
+                resp = method(Bucket=self.bucket, Key=full)
             except ClientError as e:
                 if self._code(e) in _MISSING_CODES:
                     return None
                 raise
-            meta = resp.get("Metadata", {})
-            return StoredObject(key, resp["ContentLength"], resp.get("ETag"), meta.get("sha256"))
+            return convert(resp)
 
         return self._retrying("read", key, call)
 
