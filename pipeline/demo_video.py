@@ -130,7 +130,7 @@ def build_video_demo(
         report: Callable[[float], None] | None = None
         if progress is not None:
             report = _scaled(progress, index * step, step)
-        result = add_variant(
+        added = add_variant(
             directory,
             VariantRequest(
                 media=video,
@@ -144,9 +144,9 @@ def build_video_demo(
             now=now,
             progress=report,
         )
-        lines.append(result.summary())
-    result = publish_series(directory, now=now)
-    lines.append(result.summary())
+        lines.append(added.summary())
+    published = publish_series(directory, now=now)
+    lines.append(published.summary())
     lines.append(
         f"pages: {directory / 'public' / 'index.html'}; feeds: "
         + ", ".join(feed_key(lang) for lang in LANGUAGES)

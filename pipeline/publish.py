@@ -12,10 +12,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from episodes.catalog import load_episodes
 from episodes.errors import FieldInvalid
@@ -118,7 +119,7 @@ def publish(
     documents = [document_object(FEED_KEY, xml, "application/rss+xml; charset=utf-8")]
     storage = open_storage(show.storage, workspace=workspace, endpoint_url=show.endpoint_url)
     withdrawn = {e.guid for e in episodes if e.withdrawn}
-    state = _read_state(workspace)
+    state = read_state(workspace)
     newly = tuple(e.slug for e in released if e.guid not in state.get("guids", []))
     upcoming = [
         e.publish_at
@@ -140,39 +141,78 @@ def publish(
             next_release,
         )
 
+    uploaded, size, changed = release(
+        workspace,
+        storage,
+        media,
+        documents,
+        feeds={FEED_KEY: xml},
+        withdrawn=withdrawn,
+        released=released,
+        guid_to_record=show.podcast_guid if rendered.stored_guid is None else None,
+        dry_run=dry_run,
+        progress=progress,
+    )
+    return outcome(uploaded, size, changed)
+
+
+def release(
+    workspace: Path,
+    storage: Storage,
+    media: Sequence[PublishObject],
+    documents: Sequence[PublishObject],
+    *,
+    feeds: Mapping[str, bytes],
+    withdrawn: set[str],
+    released: Sequence[Episode],
+    guid_to_record: str | None,
+    dry_run: bool,
+    progress: PublishProgress | None,
+) -> tuple[tuple[str, ...], int, bool]:
+    """Bring storage up to date with a rendered release (podcast or video series).
+
+    Returns:
+        The keys uploaded (or, with ``dry_run``, that would be), their bytes, and whether
+        anything changed.
+    """
     # The scheduled job's common case: everything already published. One manifest read,
     # no writes, whatever the size of the show.
     if plan_is_unchanged(storage, [*media, *documents]):
-        _write_state(workspace, released)
-        return outcome((), 0, False)
+        if not dry_run:
+            write_state(workspace, released)
+        return (), 0, False
 
     # Refuse before writing anything; checked again under the publish lock below, in case
-    # another publisher changed the live feed in between.
-    _guard(storage.get(FEED_KEY), xml, withdrawn)
+    # another publisher changed a live feed in between.
+    _guard(storage, feeds, withdrawn)
     if dry_run:
-        pending = [o for o in media if not _is_stored(storage, o)] + documents
-        return outcome([o.key for o in pending], sum(o.size_bytes for o in pending), True)
+        pending = [o for o in media if not _is_stored(storage, o)]
+        pending += [d for d in documents if storage.get(d.key) != d.source]
+        return tuple(o.key for o in pending), sum(o.size_bytes for o in pending), bool(pending)
 
-    if rendered.stored_guid is None:
+    if guid_to_record is not None:
         # Spec: assigned once from the feed URL at first publish, then kept forever, also
         # when base_url changes later.
-        record_podcast_guid(workspace, show.podcast_guid or "")
+        record_podcast_guid(workspace, guid_to_record)
     report = publish_objects(
         storage,
         media,
         documents,
         progress=progress,
-        before_documents=lambda live: _guard(live.get(FEED_KEY), xml, withdrawn),
+        before_documents=lambda live: _guard(live, feeds, withdrawn),
     )
-    _write_state(workspace, released)
-    return outcome(report.uploaded, report.bytes_uploaded, report.changed)
+    write_state(workspace, released)
+    return tuple(report.uploaded), report.bytes_uploaded, report.changed
 
 
-def _guard(previous: bytes | None, xml: bytes, withdrawn: set[str]) -> None:
-    """Raise GuardRefused if ``xml`` would break what subscribers of ``previous`` rely on."""
-    if previous is None or previous == xml:
-        return
-    refusals = check_continuity(previous, xml, withdrawn_guids=withdrawn)
+def _guard(storage: Storage, feeds: Mapping[str, bytes], withdrawn: set[str]) -> None:
+    """Raise GuardRefused if a feed would break what subscribers of the live one rely on."""
+    refusals: list[str] = []
+    for key, xml in feeds.items():
+        previous = storage.get(key)
+        if previous is not None and previous != xml:
+            found = check_continuity(previous, xml, withdrawn_guids=withdrawn)
+            refusals += [f"{key}: {r}" for r in found] if len(feeds) > 1 else found
     if refusals:
         raise GuardRefused("; ".join(refusals))
 
@@ -190,12 +230,12 @@ class RenderedShow:
     xml: bytes
 
 
-def render_show(workspace: Path, *, now: datetime) -> RenderedShow:
+def render_show(workspace: Path, *, now: datetime, cache_artwork: bool = True) -> RenderedShow:
     """Load the catalog and render the feed of the episodes released at ``now``."""
     show = load_show(workspace)
     episodes = load_episodes(workspace)
     feed_url = f"{show.base_url}{FEED_KEY}"
-    artwork = show_artwork(workspace, show)
+    artwork = show_artwork(workspace, show, cache=cache_artwork)
     stored_guid = show.podcast_guid
     show = replace(
         show,
@@ -209,16 +249,17 @@ def render_show(workspace: Path, *, now: datetime) -> RenderedShow:
 
 def render_current_feed(workspace: Path, *, now: datetime) -> tuple[str, bytes]:
     """Return ``(name, xml)`` of the feed ``publish`` would upload at ``now``."""
-    rendered = render_show(workspace, now=now)
+    rendered = render_show(workspace, now=now, cache_artwork=False)
     return f"{workspace / 'kotocast.toml'} -> {FEED_KEY}", rendered.xml
 
 
-def show_artwork(workspace: Path, show: Show) -> Asset | None:
+def show_artwork(workspace: Path, show: Show, *, cache: bool = True) -> Asset | None:
     """Return the show's artwork as a content-addressed asset under ``images/``.
 
     The converted image is cached by the source file's hash, so a republish does not
     re-encode it; a changed source image gets a new key (Apple: a new file name whenever
-    the artwork changes).
+    the artwork changes). With ``cache=False`` (``validate``) nothing is written: the asset
+    is described from the converted bytes in memory.
     """
     if not show.image:
         return None
@@ -232,6 +273,15 @@ def show_artwork(workspace: Path, show: Show) -> Asset | None:
 
     art = prepare_artwork(source)
     target = workspace / "images" / f"show-{source_hash}.{art.extension}"
+    if not cache:
+        rel = target.relative_to(workspace).as_posix()
+        return Asset(
+            path=rel,
+            key=rel,
+            size_bytes=len(art.data),
+            sha256=hashlib.sha256(art.data).hexdigest(),
+            mime_type=art.mime_type,
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp")
     tmp.write_bytes(art.data)
@@ -318,11 +368,13 @@ def document_object(key: str, body: bytes, content_type: str) -> PublishObject:
 
 
 def _is_stored(storage: Storage, obj: PublishObject) -> bool:
+    """Return whether an immutable object is already in storage with its size."""
     head = storage.head(obj.key)
     return head is not None and head.size_bytes == obj.size_bytes
 
 
-def _read_state(workspace: Path) -> dict[str, list[str]]:
+def read_state(workspace: Path) -> dict[str, Any]:
+    """Return what the last publish from this workspace recorded (``{}`` if nothing)."""
     try:
         data = json.loads((workspace / STATE_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -330,12 +382,26 @@ def _read_state(workspace: Path) -> dict[str, list[str]]:
     return data if isinstance(data, dict) else {}
 
 
-def _write_state(workspace: Path, released: Sequence[Episode]) -> None:
-    """Remember which guids the live feed lists (for ``status``); not a source of truth."""
-    state = {"guids": sorted(e.guid for e in released)}
-    write_text_atomic(workspace / STATE_FILE, json.dumps(state, indent=2, sort_keys=True) + "\n")
+def write_state(workspace: Path, released: Sequence[Episode]) -> None:
+    """Remember which guids and variants the live feeds list (for ``status``).
+
+    Not a source of truth (storage is); written only when it changes, so the scheduled job's
+    no-change runs write nothing at all.
+    """
+    state = {
+        "guids": sorted(e.guid for e in released),
+        "variants": {e.guid: sorted(v.language for v in e.variants) for e in released},
+    }
+    text = json.dumps(state, indent=2, sort_keys=True) + "\n"
+    path = workspace / STATE_FILE
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return
+    except OSError:
+        pass
+    write_text_atomic(path, text)
 
 
 def published_guids(workspace: Path) -> set[str]:
     """Return the guids listed in the feed this workspace last published."""
-    return set(_read_state(workspace).get("guids", []))
+    return set(read_state(workspace).get("guids", []))

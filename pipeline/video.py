@@ -16,7 +16,6 @@ each validated and guarded), ``index.json``, ``feeds.opml`` and the pages (``ind
 
 from __future__ import annotations
 
-import json
 import logging
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
@@ -28,7 +27,7 @@ from typing import Any
 from episodes.catalog import load_episodes, new_guid, save_episode
 from episodes.errors import ConfigInvalid, FieldInvalid
 from episodes.model import Asset, Episode, LoudnessRecord, Show, Transcript, Variant
-from episodes.show import CONFIG_NAME, load_show, record_podcast_guid, write_text_atomic
+from episodes.show import CONFIG_NAME, load_show
 from episodes.text import (
     canonical_language,
     check_slug,
@@ -36,8 +35,7 @@ from episodes.text import (
     clean_title,
     parse_publish_at,
 )
-from feeds.errors import FeedInvalid, GuardRefused
-from feeds.guard import check_continuity
+from feeds.errors import FeedInvalid
 from feeds.guid import podcast_guid
 from feeds.index_json import render_index_json
 from feeds.opml import render_opml
@@ -50,6 +48,15 @@ from media.loudness import LoudnessTarget
 from media.video import VideoResult, VideoTags, prepare_video, probe_video
 
 from .assets import Staging, staging
+from .publish import (
+    PublishResult,
+    document_object,
+    media_objects,
+    read_state,
+    release,
+    show_artwork,
+)
+from .storage import open_storage
 
 log = logging.getLogger(__name__)
 
@@ -322,8 +329,6 @@ class RenderedSeries:
 
 def render_series(workspace: Path, *, now: datetime) -> RenderedSeries:
     """Load the catalog and render every feed and page of the video series at ``now``."""
-    from .publish import show_artwork
-
     show = load_show(workspace)
     require_video_series(show)
     episodes = load_episodes(workspace)
@@ -401,7 +406,7 @@ def publish_series(
     now: datetime,
     dry_run: bool = False,
     progress: Callable[..., None] | None = None,
-) -> Any:
+) -> PublishResult:
     """Publish a video series: media, then language feeds, index.json, OPML and pages.
 
     Returns:
@@ -412,9 +417,6 @@ def publish_series(
         GuardRefused: a feed would break what subscribers depend on (nothing is uploaded).
         StorageError: storage failed; the live feeds are left as they were.
     """
-    from .publish import PublishResult, document_object, media_objects
-    from .storage import open_storage
-    from .sync import publish_objects
 
     rendered = render_series(workspace, now=now)
     show = rendered.show
@@ -426,19 +428,6 @@ def publish_series(
 
     storage = open_storage(show.storage, workspace=workspace, endpoint_url=show.endpoint_url)
     withdrawn = {e.guid for e in rendered.episodes if e.withdrawn}
-    refusals: list[str] = []
-    changed_feeds = []
-    for key, xml in rendered.feeds.items():
-        previous = storage.get(key)
-        if previous != xml:
-            changed_feeds.append(key)
-        if previous is not None and previous != xml:
-            refusals += [
-                f"{key}: {r}" for r in check_continuity(previous, xml, withdrawn_guids=withdrawn)
-            ]
-    if refusals:
-        raise GuardRefused("; ".join(refusals))
-
     media = media_objects(workspace, rendered.released, rendered.artwork)
     # Feeds first, then what links to them (index.json, OPML, pages).
     documents = [
@@ -448,7 +437,7 @@ def publish_series(
         document_object(key, body, _document_type(key))
         for key, body in sorted(rendered.documents.items(), key=lambda kv: _document_rank(kv[0]))
     ]
-    live = _read_state(workspace)
+    live = read_state(workspace)
     newly = tuple(e.slug for e in rendered.released if e.guid not in live.get("guids", []))
     upcoming = [
         e.publish_at
@@ -465,33 +454,27 @@ def publish_series(
         if show.language in rendered.links.feeds
         else next(iter(rendered.links.feeds.values()))
     )
-    if dry_run:
-        pending = [o for o in media if not _stored(storage, o.key, o.size_bytes)]
-        pending += [o for o in documents if storage.get(o.key) != o.source]
-        return PublishResult(
-            main_feed,
-            storage.description,
-            len(rendered.released),
-            newly,
-            tuple(o.key for o in pending),
-            sum(o.size_bytes for o in pending),
-            bool(pending),
-            True,
-            next_release,
-        )
-    if rendered.stored_guid is None:
-        record_podcast_guid(workspace, show.podcast_guid or "")
-    report = publish_objects(storage, media, documents, progress=progress)
-    _write_state(workspace, rendered.released)
+    uploaded, size, changed = release(
+        workspace,
+        storage,
+        media,
+        documents,
+        feeds=rendered.feeds,
+        withdrawn=withdrawn,
+        released=rendered.released,
+        guid_to_record=show.podcast_guid if rendered.stored_guid is None else None,
+        dry_run=dry_run,
+        progress=progress,
+    )
     return PublishResult(
         main_feed,
         storage.description,
         len(rendered.released),
         newly,
-        tuple(report.uploaded),
-        report.bytes_uploaded,
-        report.changed,
-        False,
+        uploaded,
+        size,
+        changed,
+        dry_run,
         next_release,
     )
 
@@ -507,31 +490,6 @@ def _document_type(key: str) -> str:
 def _document_rank(key: str) -> tuple[int, str]:
     # index.html last of all: it is the entry point and links everything else.
     return (2 if key == "index.html" else 1 if key.endswith(".html") else 0, key)
-
-
-def _stored(storage: Any, key: str, size_bytes: int) -> bool:
-    head = storage.head(key)
-    return head is not None and head.size_bytes == size_bytes
-
-
-STATE_FILE = ".kotocast/published.json"
-
-
-def _read_state(workspace: Path) -> dict[str, Any]:
-    try:
-        data = json.loads((workspace / STATE_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _write_state(workspace: Path, released: Sequence[Episode]) -> None:
-    """Remember which guids and variants the live feeds list (for ``status``)."""
-    state = {
-        "guids": sorted(e.guid for e in released),
-        "variants": {e.guid: sorted(v.language for v in e.variants) for e in released},
-    }
-    write_text_atomic(workspace / STATE_FILE, json.dumps(state, indent=2, sort_keys=True) + "\n")
 
 
 # --- coverage ------------------------------------------------------------------------------
@@ -578,7 +536,7 @@ def series_coverage(workspace: Path, *, now: datetime) -> CoverageReport:
     show = load_show(workspace)
     require_video_series(show)
     languages = series_languages(show)
-    state = _read_state(workspace)
+    state = read_state(workspace)
     live_guids = set(state.get("guids", []))
     live_variants = state.get("variants", {})
     rows = []
