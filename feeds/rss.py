@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -55,6 +56,39 @@ _RRULE_FREQ = re.compile(r"(?:^|;)FREQ=([A-Z]+)")
 
 class EpisodeUnrenderable(FeedUnrenderable):
     """An episode handed to :func:`render_feed` lacks what every item needs."""
+
+
+@dataclass(frozen=True, slots=True)
+class AlternateEnclosure:
+    """One ``podcast:alternateEnclosure``: another rendition or language of an item's media.
+
+    Podcast Index ``alternateEnclosure.md``: apps drop one without ``type``, ``length`` and
+    at least one ``podcast:source``; ``lang`` is a BCP 47 tag. Attributes are written in the
+    spec's order (type, length, bitrate, height, lang, title, rel, codecs, default).
+
+    Attributes:
+        type: MIME type (``audio/mpeg``, ``audio/x-m4a``, ``video/mp4``).
+        length_bytes: file size in bytes (> 0).
+        sources: absolute URIs of the same file, preferred first (one ``podcast:source`` each).
+        lang: BCP 47 language of this rendition (``sv``); None for the item's own language.
+        title: short label apps show in a picker (``Svenska``), at most 32 characters.
+        bitrate_bps: average bits per second.
+        height_px: video height in pixels.
+        rel: group name for renditions that belong together.
+        codecs: RFC 6381 codecs string (``mp4a.40.2``).
+        default: this rendition is the item's ``enclosure``.
+    """
+
+    type: str
+    length_bytes: int
+    sources: tuple[str, ...]
+    lang: str | None = None
+    title: str | None = None
+    bitrate_bps: int | None = None
+    height_px: int | None = None
+    rel: str | None = None
+    codecs: str | None = None
+    default: bool = False
 
 
 class PodcastIndexExtension(BaseExtension):  # type: ignore[misc]
@@ -305,6 +339,7 @@ def render_feed(
     base_url: str,
     language: str | None = None,
     alternate_feeds: Mapping[str, str] | None = None,
+    alternates: Mapping[str, Sequence[AlternateEnclosure]] | None = None,
 ) -> bytes:
     """Render the show's RSS feed as deterministic UTF-8 bytes.
 
@@ -319,6 +354,9 @@ def render_feed(
             in that language (episodes without one are left out), localized show title and
             description, ``podcast:medium`` video, captions as ``rel="captions"`` transcripts.
         alternate_feeds: language -> URL of sibling feeds, as ``atom:link rel="alternate"``.
+        alternates: episode guid -> further ``podcast:alternateEnclosure``s of that item
+            (e.g. its other languages in an all-languages feed), written after the
+            episode's own ``alternates`` in the order given.
 
     Returns:
         The feed, starting ``<?xml version="1.0" encoding="UTF-8"?>``.
@@ -330,7 +368,11 @@ def render_feed(
     """
     alternate_feeds = alternate_feeds or {}
     base_url = _url_prefix(base_url)  # validated once; helpers append encoded keys
-    items = [_item(show, e, base_url=base_url, language=language) for e in _sorted(episodes)]
+    alternates = alternates or {}
+    items = [
+        _item(show, e, base_url=base_url, language=language, alternates=alternates.get(e.guid, ()))
+        for e in _sorted(episodes)
+    ]
     rendered = [i for i in items if i is not None]
 
     fg = FeedGenerator()
@@ -436,7 +478,12 @@ def feed_guid(show: Show, feed_url: str, language: str | None) -> str:
 
 
 def _item(
-    show: Show, episode: Episode, *, base_url: str, language: str | None
+    show: Show,
+    episode: Episode,
+    *,
+    base_url: str,
+    language: str | None,
+    alternates: Sequence[AlternateEnclosure] = (),
 ) -> tuple[datetime, str] | None:
     """Return the item's pubDate and its ``<item>`` markup, or None (no variant in ``language``).
 
@@ -502,7 +549,8 @@ def _item(
             )
         )
     if language is None:
-        nodes.extend(_alternate(base_url, a) for a in episode.alternates)
+        nodes.extend(_alternate(alternate_enclosure(base_url, a)) for a in episode.alternates)
+    nodes.extend(_alternate(a) for a in alternates)
     for node in nodes:
         _markup(node, out)
 
@@ -525,14 +573,38 @@ def _item(
     return date, "".join((*head, *out, "</item>"))
 
 
-def _alternate(base_url: str, asset: Asset) -> Node:
-    source = _node(_PODCAST + "source", uri=base_url + _encoded_key(asset.key))
+def alternate_enclosure(
+    base_url: str, asset: Asset, *, lang: str | None = None, title: str | None = None
+) -> AlternateEnclosure:
+    """Return the :class:`AlternateEnclosure` of a published ``asset`` under ``base_url``.
+
+    Raises:
+        UrlInvalid: ``base_url`` is not absolute http(s) or the asset's key is unusable.
+    """
+    return AlternateEnclosure(
+        type=asset.mime_type,
+        length_bytes=asset.size_bytes,
+        sources=(asset_url(base_url, asset.key),),
+        lang=lang,
+        title=title,
+        bitrate_bps=None if asset.bitrate_kbps is None else asset.bitrate_kbps * 1000,
+        height_px=asset.height,
+    )
+
+
+def _alternate(alternate: AlternateEnclosure) -> Node:
+    sources = tuple(_node(_PODCAST + "source", uri=uri) for uri in alternate.sources)
     return _node(
         _PODCAST + "alternateEnclosure",
         None,
-        (source,),
-        type=asset.mime_type,
-        length=asset.size_bytes,
-        bitrate=None if asset.bitrate_kbps is None else asset.bitrate_kbps * 1000,
-        height=asset.height,
+        sources,
+        type=alternate.type,
+        length=alternate.length_bytes,
+        bitrate=alternate.bitrate_bps,
+        height=alternate.height_px,
+        lang=alternate.lang,
+        title=alternate.title,
+        rel=alternate.rel,
+        codecs=alternate.codecs,
+        default="true" if alternate.default else None,
     )

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from episodes.model import Asset, Chapter, Episode, Person, Show, Soundbite, Transcript, Variant
-from feeds.rss import render_feed
+from feeds.rss import AlternateEnclosure, render_feed
 from feeds.validate import validate_feed
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -59,7 +59,13 @@ def load_catalog(path: Path) -> tuple[Show, list[Episode], dict[str, Any]]:
     show_data = dict(data["show"])
     show_data["persons"] = tuple(Person(**p) for p in show_data.get("persons", ()))
     show_data["txt"] = tuple(show_data.get("txt", ()))
-    return Show(**show_data), [_episode(e) for e in data.get("episodes", ())], data["render"]
+    render = dict(data["render"])
+    if "alternates" in render:  # episode guid -> [{type, length_bytes, sources, ...}]
+        render["alternates"] = {
+            guid: [AlternateEnclosure(**{**a, "sources": tuple(a["sources"])}) for a in items]
+            for guid, items in render["alternates"].items()
+        }
+    return Show(**show_data), [_episode(e) for e in data.get("episodes", ())], render
 
 
 @pytest.mark.parametrize("name", CASES)

@@ -138,6 +138,7 @@ def test_partytime_reads_every_episode(rendered: tuple[bytes, list[Any]]) -> Non
                 "type": "audio/x-m4a",
                 "length": 900_000,
                 "sources": [asset_url(BASE_URL, ep.alternates[0].key)],
+                "bitrate": 96_000,
             }
         ]
         assert item["soundbites"] == [{"startTime": 60, "duration": 30.5, "title": "Paras hetki"}]
@@ -177,3 +178,24 @@ def test_dates_with_offsets_come_back_as_the_same_instant() -> None:
     assert podcastparser.parse(FEED_URL, io.BytesIO(xml))["episodes"][0]["published"] == int(
         when.timestamp()
     )
+
+
+def test_parsers_read_other_languages_as_alternate_enclosures() -> None:
+    from test_feed_golden import GOLDEN, load_catalog
+
+    the_show, episodes, render = load_catalog(GOLDEN / "all-languages-feed.toml")
+    xml = render_feed(the_show, episodes, **render)
+    item = partytime(xml)["items"][1]
+    assert item["guid"] == "kotocast-fi-sv-1"
+    got = [(a.get("lang"), a.get("title"), a["type"], a["length"]) for a in item["alternates"]]
+    assert got == [
+        (None, None, "audio/x-m4a", 21_000_000),
+        ("sv", "Svenska", "audio/mpeg", 27_100_000),
+        ("sv", "Svenska (AAC)", "audio/x-m4a", 20_500_000),
+    ]
+    assert item["alternates"][2]["sources"] == [
+        "https://cdn.example.fi/show/media/sv/valkommen-7a2b.m4a",
+        "https://mirror.example.se/show/media/sv/valkommen-7a2b.m4a",
+    ]
+    assert item["alternates"][2]["codecs"] == "mp4a.40.2"
+    assert not feedparser.parse(xml).bozo

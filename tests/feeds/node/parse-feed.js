@@ -40,6 +40,10 @@ process.stdin.on("end", () => {
         type: a.type,
         length: a.length,
         sources: (a.source || []).map((s) => s.uri),
+        lang: a.lang,
+        title: a.title,
+        bitrate: a.bitrate,
+        codecs: a.codecs,
       })),
       soundbites: (item.podcastSoundbites || []).map((s) => ({
         startTime: s.startTime,
