@@ -143,6 +143,8 @@ def normalize_audio(
     encoding: AudioEncoding,
     *,
     crossfade_s: float = 1.0,
+    pre_filter: str | None = None,
+    body_index: int | None = None,
     progress: Callable[[float], None] | None = None,
 ) -> NormalizeResult:
     """Join, loudness-normalise and encode ``sources`` into ``dst`` (MP3, or AAC .m4a).
@@ -154,6 +156,13 @@ def normalize_audio(
         target: Integrated loudness and true-peak ceiling; the encoded file must meet them.
         encoding: Codec, output rate, bitrate and channels (the caller picks mono or stereo).
         crossfade_s: Crossfade between joined sources (clamped to half the shorter one).
+        pre_filter: An ffmpeg audio filter chain (``"highpass=f=80,afftdn=nr=12"``) applied
+            to the body only (not intro/outro), after its conversion to the output's channels
+            and rate and before gain and limiting, identically in the measurement and the
+            encode pass (so it must be deterministic). None: no pre-filter.
+        body_index: Index of the recording in ``sources`` (gets ``pre_filter``, named in
+            errors). Default: the middle of three sources, else the first; pass 1 for
+            ``[intro, body]``.
         progress: Called with a fraction 0..1.
 
     Returns:
@@ -168,7 +177,11 @@ def normalize_audio(
     dst = Path(dst)
     if not sources:
         raise ValueError("normalize_audio needs at least one source")
-    body = sources[len(sources) // 2] if len(sources) == 3 else sources[0]
+    if body_index is None:
+        body_index = len(sources) // 2 if len(sources) == 3 else 0
+    if not 0 <= body_index < len(sources):
+        raise ValueError(f"body_index {body_index} is outside the {len(sources)} sources")
+    body = sources[body_index]
     durations = []
     for src in sources:
         # Callers decide which containers they accept (``add`` takes audio files, the video
@@ -187,6 +200,8 @@ def normalize_audio(
         sample_rate_hz=encoding.sample_rate_hz,
         crossfade_s=crossfade_s,
         durations_s=durations,
+        pre_filter=pre_filter,
+        pre_filter_index=body_index,
     )
     # The same join again, as inputs 1.. of the checker (input 0 is the encoded stream).
     check_join = build_join_graph(
@@ -197,6 +212,8 @@ def normalize_audio(
         durations_s=durations,
         first_input=1,
         label="src",
+        pre_filter=pre_filter,
+        pre_filter_index=body_index,
     )
 
     measured = measure_join(

@@ -29,6 +29,24 @@ def input_url(path: Path) -> str:
     return f"file:{Path(path).resolve()}"
 
 
+def check_pre_filter(pre_filter: str | None) -> str | None:
+    """Return a pre-filter chain stripped (None when empty); refuse graph syntax in it.
+
+    A pre-filter is one linear chain of ffmpeg audio filters (``name=opts,name=opts``) that is
+    spliced into our graphs; pad labels (``[x]``) and graph separators (``;``) would rewire them.
+
+    Raises:
+        ValueError: the chain contains ``[``, ``]`` or ``;``.
+    """
+    if pre_filter is None or not pre_filter.strip():
+        return None
+    if any(ch in pre_filter for ch in "[];"):
+        raise ValueError(
+            f"pre_filter must be one audio filter chain without '[', ']' or ';': {pre_filter!r}"
+        )
+    return pre_filter.strip().strip(",")
+
+
 def build_join_graph(
     sources: Sequence[Path],
     *,
@@ -38,6 +56,8 @@ def build_join_graph(
     durations_s: Sequence[float] | None = None,
     first_input: int = 0,
     label: str = "joined",
+    pre_filter: str | None = None,
+    pre_filter_index: int = 0,
 ) -> JoinGraph:
     """Join ``sources`` with triangular crossfades, converted to ``channels`` (and rate).
 
@@ -50,6 +70,10 @@ def build_join_graph(
         durations_s: Source durations, used to clamp the crossfade.
         first_input: ffmpeg input index of ``sources[0]`` (when other inputs come first).
         label: Name of the output pad.
+        pre_filter: An ffmpeg audio filter chain (``"highpass=f=80,afftdn"``) applied to
+            ``sources[pre_filter_index]`` only, after its conversion to ``channels`` and the
+            rate (float planar) and before the join; see :func:`check_pre_filter`.
+        pre_filter_index: Which source gets ``pre_filter`` (the body, not the jingles).
     """
     if not sources:
         raise ValueError("at least one source is needed")
@@ -57,6 +81,7 @@ def build_join_graph(
         raise ValueError(f"channels must be 1 or 2, not {channels}")
     if sample_rate_hz is None and len(sources) > 1:
         raise ValueError("joining sources needs a common sample rate")
+    pre_filter = check_pre_filter(pre_filter)
     fmt = f"aformat=sample_fmts=fltp:channel_layouts={LAYOUTS[channels]}"
     if sample_rate_hz is not None:
         # soxr is not always built in; swr's default resampler is what `-ar` uses.
@@ -65,7 +90,8 @@ def build_join_graph(
     parts: list[str] = []
     for i, src in enumerate(sources):
         inputs += ["-i", input_url(src)]
-        parts.append(f"[{first_input + i}:a:0]{fmt}[{label}_in{i}]")
+        chain = f"{fmt},{pre_filter}" if pre_filter and i == pre_filter_index else fmt
+        parts.append(f"[{first_input + i}:a:0]{chain}[{label}_in{i}]")
     current = f"{label}_in0"
     for i in range(1, len(sources)):
         fade = crossfade_s

@@ -110,6 +110,8 @@ def measure_loudness(
     sample_rate_hz: int | None = None,
     true_peak: bool = True,
     duration_s: float | None = None,
+    pre_filter: str | None = None,
+    body_index: int | None = None,
     progress: Callable[[float], None] | None = None,
 ) -> Loudness:
     """Measure integrated loudness, true peak and loudness range of a file (or of a join).
@@ -126,6 +128,11 @@ def measure_loudness(
         true_peak: Measure true peak (4x oversampled, about twice the cost); False reports
             the sample peak in ``true_peak_dbtp``.
         duration_s: Length of what is measured, for progress.
+        pre_filter: An ffmpeg audio filter chain applied to the body exactly as
+            :func:`media.encode.normalize_audio` applies it; forces the conversion to
+            ``channels`` (default 2).
+        body_index: Index of the body in ``sources`` (default: the middle of three, else
+            the first).
         progress: Called with a fraction 0..1.
 
     Raises:
@@ -134,7 +141,7 @@ def measure_loudness(
     """
     path = Path(path)
     files = list(sources) or [path]
-    if channels is None and len(files) == 1:
+    if channels is None and len(files) == 1 and not pre_filter:
         join = JoinGraph(("-i", input_url(files[0])), "[0:a:0]anull[joined]", "joined")
     else:
         join = build_join_graph(
@@ -142,6 +149,12 @@ def measure_loudness(
             channels=channels or 2,
             sample_rate_hz=None if len(files) == 1 else (sample_rate_hz or 48000),
             crossfade_s=crossfade_s,
+            pre_filter=pre_filter,
+            pre_filter_index=(
+                body_index
+                if body_index is not None
+                else (len(files) // 2 if len(files) == 3 else 0)
+            ),
         )
     return measure_join(
         join, path=path, true_peak=true_peak, duration_s=duration_s, progress=progress

@@ -153,6 +153,7 @@ def prepare_video(
     target: LoudnessTarget,
     tags: VideoTags,
     *,
+    pre_filter: str | None = None,
     progress: Progress | None = None,
 ) -> VideoResult:
     """Write ``dst``: a faststart MP4 with playable video and audio at ``target``, tagged.
@@ -162,6 +163,8 @@ def prepare_video(
         dst: The MP4 to write (overwritten).
         target: Integrated loudness and true-peak ceiling of the audio track.
         tags: MP4 metadata.
+        pre_filter: An ffmpeg audio filter chain for the audio track, applied before gain
+            and limiting in both passes (see :func:`media.encode.normalize_audio`).
         progress: Called with a fraction 0..1.
 
     Returns:
@@ -184,6 +187,7 @@ def prepare_video(
             target,
             VIDEO_AUDIO,
             crossfade_s=0.0,
+            pre_filter=pre_filter,
             progress=lambda f: report(0.8 * f),
         )
         _mux(info, audio, dst, tags.language)
