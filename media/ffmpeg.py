@@ -7,19 +7,30 @@ the caller's error class with the command and the tail of ffmpeg's stderr. ``FFM
 Progress: when the caller knows the duration, ffmpeg is asked for ``-progress`` key=value lines
 on a private pipe (not stdout, which may carry media) and ``out_time_us`` is turned into a
 fraction 0..1 for the caller's callback.
+
+Children never outlive kotocast. On Linux each child asks the kernel for SIGKILL when its parent
+dies (``prctl(PR_SET_PDEATHSIG)``), which covers a SIGKILL of kotocast that no handler can see;
+any exception while a child runs (KeyboardInterrupt, or the SIGTERM/SIGHUP handler the CLI
+installs) kills and reaps it before the exception goes on; and :func:`kill_children` kills every
+child still running, for a signal handler that cannot wait for the exception to arrive.
 """
 
 from __future__ import annotations
 
 import collections
+import ctypes
+import functools
 import logging
 import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
+import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
@@ -83,10 +94,142 @@ def _stderr_tail(lines: Sequence[str], n: int = 6) -> str:
     return " | ".join(useful[-n:]) or "no output"
 
 
+# ffmpeg's words for damaged or cut-short input, in words a producer understands (first match
+# wins; matched case-insensitively anywhere in a stderr line). The exact ffmpeg line still goes
+# to the DEBUG log with the command.
+PLAIN_REASONS: tuple[tuple[str, str], ...] = (
+    ("moov atom not found", "the file is incomplete (the recording may not have finished saving)"),
+    ("partial file", "the file is incomplete (it was cut short while saving or copying)"),
+    ("ebml header parsing failed", "the file is damaged (its Matroska/WebM header is unreadable)"),
+    ("file ended prematurely", "the file is cut short (the end of the audio is missing)"),
+    ("invalid new backstep", "the audio data is damaged or cut short"),
+    ("header missing", "the audio data is damaged or cut short"),
+    ("big_values too big", "the audio data is damaged or cut short"),
+    ("invalid block type", "the audio data is damaged or cut short"),
+    ("overread", "the audio data is damaged or cut short"),
+    ("packet corrupt", "the audio data is damaged or cut short"),
+    ("truncating packet", "the audio data is damaged or cut short"),
+    ("error while decoding", "the audio data is damaged or cut short"),
+    ("invalid data found when processing input", "not an audio or video file (or a damaged one)"),
+    ("no such file or directory", "no such file"),
+    ("permission denied", "permission denied"),
+    ("no space left on device", "the disk is full"),
+    ("read-only file system", "the folder is read-only"),
+)
+
+
+def plain_reason(lines: Sequence[str]) -> str | None:
+    """Return plain words for the first known ffmpeg complaint in ``lines``, else None."""
+    for line in lines:
+        lowered = line.lower()
+        for pattern, words in PLAIN_REASONS:
+            if pattern in lowered:
+                return words
+    return None
+
+
 def _fail(
     error: type[MediaError], path: Path, what: str, args: Sequence[str], stderr: Sequence[str]
 ) -> MediaError:
+    log.debug("failed: %s: %s", format_command(args), " | ".join(clean_stderr(stderr)[-20:]))
+    plain = plain_reason(stderr)
+    if plain is not None:
+        return error(f"{path}: {what}: {plain}")
     return error(f"{path}: {what}: {_stderr_tail(stderr)} (command: {format_command(args)})")
+
+
+# Children still running, so a signal handler can kill them (see kill_children). An RLock:
+# a Python signal handler runs in the main thread, which may be holding it at that moment.
+_live: set[subprocess.Popen[bytes]] = set()
+_live_lock = threading.RLock()
+_PR_SET_PDEATHSIG = 1
+
+
+@functools.cache
+def _prctl() -> Callable[..., int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl: Callable[..., int] = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    return prctl
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """Return a ``preexec_fn`` that makes the child get SIGKILL when kotocast dies (Linux).
+
+    ``prctl`` is looked up here, before the fork, so the child only makes one libc call. The
+    parent may die between fork and prctl; the child then has a new parent and exits at once.
+    Elsewhere (macOS) None: children are still killed on every exception and signal we see.
+    """
+    prctl = _prctl()
+    if prctl is None:
+        return None
+    parent = os.getpid()
+
+    def preexec() -> None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:
+            os._exit(1)
+
+    return preexec
+
+
+def _popen(args: Sequence[str], **kwargs: object) -> subprocess.Popen[bytes]:
+    """Start a child that dies with kotocast, and remember it until it is reaped."""
+    proc: subprocess.Popen[bytes] = subprocess.Popen(  # type: ignore[call-overload]
+        list(args), preexec_fn=_die_with_parent(), **kwargs
+    )
+    with _live_lock:
+        _live.add(proc)
+    return proc
+
+
+def _reap(*procs: subprocess.Popen[bytes] | None) -> None:
+    """Kill (if still running) and wait for ``procs``; forget them."""
+    for proc in procs:
+        if proc is None:
+            continue
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        with _live_lock:
+            _live.discard(proc)
+
+
+@contextmanager
+def _owned(*procs: subprocess.Popen[bytes]) -> Iterator[None]:
+    """Kill and reap ``procs`` if the block raises anything (Ctrl-C, SIGTERM, a bug)."""
+    try:
+        yield
+    except BaseException:
+        _reap(*procs)
+        raise
+    finally:
+        with _live_lock:
+            for proc in procs:
+                if proc.returncode is not None:
+                    _live.discard(proc)
+
+
+def kill_children() -> int:
+    """SIGKILL every ffmpeg/ffprobe this process started that is still running.
+
+    Meant for signal handlers (SIGTERM, SIGHUP): they run in the main thread, while a child
+    may belong to another thread's wait. Returns how many were killed.
+    """
+    killed = 0
+    with _live_lock:
+        procs = list(_live)
+    for proc in procs:
+        if proc.poll() is None:
+            try:
+                proc.kill()
+                killed += 1
+            except OSError:
+                pass
+    return killed
 
 
 class _Drain(threading.Thread):
@@ -164,7 +307,7 @@ def run_ffmpeg(
     full, fds = _with_progress(full, duration_s, progress)
     log.debug("running: %s", format_command(full))
     try:
-        proc = subprocess.Popen(
+        proc = _popen(
             full,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
@@ -175,15 +318,16 @@ def run_ffmpeg(
         _close_fds(fds)
         raise FfmpegNotFound(f"{full[0]}: cannot run ffmpeg: {exc.strerror or exc}") from exc
     assert proc.stderr is not None
-    drains = [_Drain(proc.stderr)]
-    if fds is not None and progress is not None and duration_s:
-        os.close(fds[1])
-        drains.append(_Drain(os.fdopen(fds[0], "rb"), _progress_reader(duration_s, progress)))
-    for drain in drains:
-        drain.start()
-    returncode = proc.wait()
-    for drain in drains:
-        drain.join()
+    with _owned(proc):
+        drains = [_Drain(proc.stderr)]
+        if fds is not None and progress is not None and duration_s:
+            os.close(fds[1])
+            drains.append(_Drain(os.fdopen(fds[0], "rb"), _progress_reader(duration_s, progress)))
+        for drain in drains:
+            drain.start()
+        returncode = proc.wait()
+        for drain in drains:
+            drain.join()
     if returncode != 0:
         raise _fail(error, path, what, full, drains[0].lines)
     return list(drains[0].lines)
@@ -226,7 +370,7 @@ def run_ffmpeg_pipeline(
     prod, fds = _with_progress(prod, duration_s, progress)
     log.debug("running: %s | %s", format_command(prod), format_command(cons))
     try:
-        producer = subprocess.Popen(
+        producer = _popen(
             prod,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -239,32 +383,34 @@ def run_ffmpeg_pipeline(
         raise FfmpegNotFound(f"{binary}: cannot run ffmpeg: {exc.strerror or exc}") from exc
     assert producer.stdout is not None and producer.stderr is not None
     try:
-        consumer = subprocess.Popen(
+        consumer = _popen(
             cons,
             stdin=producer.stdout,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             cwd=cwd,
         )
-    except BaseException:
-        producer.kill()
-        producer.wait()
+    except BaseException as exc:
+        _reap(producer)
         _close_fds(fds)
+        if isinstance(exc, OSError):
+            raise FfmpegNotFound(f"{binary}: cannot run ffmpeg: {exc.strerror or exc}") from exc
         raise
     # Only the consumer may hold the read end, so the producer sees EPIPE if it dies.
     producer.stdout.close()
     assert consumer.stderr is not None
-    prod_err, cons_err = _Drain(producer.stderr), _Drain(consumer.stderr)
-    drains = [prod_err, cons_err]
-    if fds is not None and progress is not None and duration_s:
-        os.close(fds[1])
-        drains.append(_Drain(os.fdopen(fds[0], "rb"), _progress_reader(duration_s, progress)))
-    for drain in drains:
-        drain.start()
-    prod_code = producer.wait()
-    cons_code = consumer.wait()
-    for drain in drains:
-        drain.join()
+    with _owned(producer, consumer):
+        prod_err, cons_err = _Drain(producer.stderr), _Drain(consumer.stderr)
+        drains = [prod_err, cons_err]
+        if fds is not None and progress is not None and duration_s:
+            os.close(fds[1])
+            drains.append(_Drain(os.fdopen(fds[0], "rb"), _progress_reader(duration_s, progress)))
+        for drain in drains:
+            drain.start()
+        prod_code = producer.wait()
+        cons_code = consumer.wait()
+        for drain in drains:
+            drain.join()
     if prod_code != 0:
         raise _fail(error, path, what, prod, prod_err.lines)
     if cons_code != 0:
@@ -284,13 +430,17 @@ def run_ffprobe(
     full = [ffprobe_binary(), "-hide_banner", *args]
     log.debug("running: %s", format_command(full))
     try:
-        done = subprocess.run(full, stdin=subprocess.DEVNULL, capture_output=True, check=False)
+        proc = _popen(
+            full, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
     except OSError as exc:
         raise FfmpegNotFound(f"{full[0]}: cannot run ffprobe: {exc.strerror or exc}") from exc
-    stderr = done.stderr.decode("utf-8", "replace").splitlines()
-    if done.returncode != 0:
+    with _owned(proc):
+        out, err = proc.communicate()
+    stderr = err.decode("utf-8", "replace").splitlines()
+    if proc.returncode != 0:
         raise _fail(error, path, what, full, stderr)
-    return done.stdout.decode("utf-8", "replace"), stderr
+    return out.decode("utf-8", "replace"), stderr
 
 
 def _close_fds(fds: tuple[int, int] | None) -> None:

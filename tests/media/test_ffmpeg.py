@@ -54,13 +54,29 @@ def test_missing_ffprobe_is_reported_by_probe(
 
 @pytest.mark.slow
 def test_failure_carries_command_and_stderr_tail(tmp_path: Path) -> None:
+    # An unknown complaint (a filter option that does not exist) keeps ffmpeg's words.
+    with pytest.raises(EncodeFailed) as caught:
+        run_ffmpeg(
+            ["-f", "lavfi", "-i", "sine=d=0.2", "-af", "volume=nonsense=1", "-f", "null", "-"],
+            path=tmp_path,
+            what="decode failed",
+        )
+    message = str(caught.value)
+    assert message.startswith(f"{tmp_path}: decode failed: ")
+    assert "nonsense" in message and "(command: " in message and "ffmpeg" in message
+    assert "\n" not in message
+
+
+@pytest.mark.slow
+def test_known_failure_in_plain_words_command_in_the_log(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="media.ffmpeg")
     missing = tmp_path / "missing.wav"
     with pytest.raises(EncodeFailed) as caught:
         run_ffmpeg(["-i", str(missing), "-f", "null", "-"], path=missing, what="decode failed")
-    message = str(caught.value)
-    assert message.startswith(f"{missing}: decode failed: ")
-    assert "No such file" in message and "(command: " in message and "ffmpeg" in message
-    assert "\n" not in message
+    assert str(caught.value) == f"{missing}: decode failed: no such file"
+    assert any("failed: " in r.message and "No such file" in r.message for r in caplog.records)
 
 
 @pytest.mark.slow
