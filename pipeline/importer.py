@@ -25,16 +25,13 @@ import logging
 import os
 import re
 import shutil
-import socket
-import urllib.error
-import urllib.request
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from http.client import HTTPException
 from pathlib import Path
-from typing import IO, Any
-from urllib.parse import urljoin, urlsplit
+from typing import IO
+from urllib.parse import urljoin
 
 from episodes.catalog import load_episodes, save_episode
 from episodes.chapters import read_chapters
@@ -66,6 +63,19 @@ from media.probe import probe, require_audio_input
 from .add import stage_chapters
 from .assets import Staging, staging
 from .errors import PipelineError
+from .fetch import (
+    FetchError,
+    FetchFailed,
+    FetchPolicy,
+    FetchRefused,
+    FetchTooLarge,
+    Response,
+    fetch_bytes,
+    is_http_url,
+    normalize_url,
+    open_url,
+    private_network_allowed,
+)
 from .workspace import write_new_config
 
 log = logging.getLogger(__name__)
@@ -101,14 +111,33 @@ class DownloadFailed(ImportFailed):
 
 @dataclass(frozen=True, slots=True)
 class DownloadLimits:
-    """How much the import fetches and how long it waits (per download)."""
+    """How much the import fetches, how long it waits and where it may go (per download).
+
+    ``timeout_s`` bounds each connect and each wait for bytes; the deadlines bound a whole
+    object (all resume attempts included), so a server dripping a byte at a time cannot hold
+    an item longer. ``allow_private_network`` defaults to ``KOTOCAST_ALLOW_PRIVATE_NETWORK``.
+    """
 
     timeout_s: float = 30.0
+    media_deadline_s: float = 3600.0
+    side_deadline_s: float = 120.0  # the feed, artwork, chapters, transcripts
     max_feed_bytes: int = 50_000_000
     max_media_bytes: int = 2_000_000_000
     max_side_bytes: int = 20_000_000  # artwork, chapters, transcripts
     max_redirects: int = 5
     attempts: int = 3  # an interrupted download resumes with Range this many times
+    keep_partial: bool = False  # keep a .part after failure (only if the server does ranges)
+    allow_private_network: bool = field(default_factory=private_network_allowed)
+
+    def policy(self, deadline_s: float) -> FetchPolicy:
+        """Return the fetch policy for one object with ``deadline_s`` left."""
+        return FetchPolicy(
+            allow_private_network=self.allow_private_network,
+            timeout_s=self.timeout_s,
+            deadline_s=deadline_s,
+            max_redirects=self.max_redirects,
+            user_agent=USER_AGENT,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,22 +292,25 @@ def import_feed(
 def fetch_source(source: str, *, limits: DownloadLimits) -> bytes:
     """Read the feed from a local file or an http(s) URL, within ``limits.max_feed_bytes``.
 
+    The URL is the producer's own choice, so its host may be private; redirects to other
+    hosts go through the address policy (:mod:`pipeline.fetch`).
+
     Raises:
         SourceUnreadable: another scheme (``file://``, ``ftp://``...), a missing file, a
-            network or HTTP error, or a feed larger than the limit.
+            network or HTTP error, a refused redirect, or a feed larger than the limit.
     """
     if _is_http(source):
         try:
-            with _open_url(source, {}, limits) as response:
-                data = response.read(limits.max_feed_bytes + 1)
-        except DownloadFailed as exc:
-            raise SourceUnreadable(str(exc)) from None
-        except urllib.error.HTTPError as exc:
-            raise SourceUnreadable(
-                f"{source}: cannot fetch the feed: HTTP {exc.code} {exc.reason}"
-            ) from None
-        except (OSError, HTTPException) as exc:
-            raise SourceUnreadable(f"{source}: cannot fetch the feed: {_why(exc)}") from None
+            data = fetch_bytes(
+                source,
+                policy=limits.policy(limits.side_deadline_s),
+                max_bytes=limits.max_feed_bytes,
+                trusted=True,
+            )
+        except FetchTooLarge:
+            data = b"x" * (limits.max_feed_bytes + 1)  # reported below, as for a file
+        except FetchError as exc:
+            raise SourceUnreadable(f"{source}: cannot fetch the feed: {exc.why}") from None
     elif re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*://", source):
         raise SourceUnreadable(f"{source}: only a file or an http(s) URL can be imported")
     else:
@@ -379,10 +411,18 @@ def _import_artwork(
         return None, Skipped("artwork", "the feed has no itunes:image; set show.image")
     from media.artwork import prepare_artwork  # the artwork stage needs Pillow: load late
 
-    url = _absolute_url(show.image_url, base)
-    target = directory / DOWNLOADS_DIR / ("artwork-" + _url_hash(url))
+    url = show.image_url
     try:
-        got = download(url, target, max_bytes=limits.max_side_bytes, limits=limits)
+        # A bad artwork URL (file:, a private address) skips the artwork, never the import.
+        url = _absolute_url(show.image_url, base)
+        target = directory / DOWNLOADS_DIR / ("artwork-" + _url_hash(url))
+        got = download(
+            url,
+            target,
+            max_bytes=limits.max_side_bytes,
+            limits=limits,
+            deadline_s=limits.side_deadline_s,
+        )
         artwork = prepare_artwork(got.path)
     except (DownloadFailed, MediaError) as exc:
         return None, Skipped(f"artwork {url}", " ".join(str(exc).split()))
@@ -636,10 +676,17 @@ def _fetch_side(
     """Download a chapters or transcript file; on failure record it and go on without."""
     if not url:
         return None
-    absolute = _absolute_url(url, base)
-    target = downloads / f"{_url_hash(absolute)}-{name}{suffix}"
     try:
-        return download(absolute, target, max_bytes=limits.max_side_bytes, limits=limits).path
+        # Inside the try: a file: or ftp: URL skips this side file, not the episode.
+        absolute = _absolute_url(url, base)
+        target = downloads / f"{_url_hash(absolute)}-{name}{suffix}"
+        return download(
+            absolute,
+            target,
+            max_bytes=limits.max_side_bytes,
+            limits=limits,
+            deadline_s=limits.side_deadline_s,
+        ).path
     except DownloadFailed as exc:
         skipped.append(Skipped(what, " ".join(str(exc).split())))
         return None
@@ -698,41 +745,6 @@ def _description(text: str, what: str, notes: list[str]) -> str:
 # --- downloads ---------------------------------------------------------------------------
 
 
-class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
-    """Follow redirects only to http(s) (urllib would also follow one to ``ftp://``)."""
-
-    def __init__(self, max_redirects: int) -> None:
-        super().__init__()
-        self.max_redirections = max_redirects  # type: ignore[misc]
-
-    def redirect_request(
-        self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any, newurl: str
-    ) -> urllib.request.Request | None:
-        if not _is_http(newurl):
-            raise DownloadFailed(f"{req.full_url}: redirected to {newurl!r}, which is not http(s)")
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-
-def _open_url(url: str, headers: dict[str, str], limits: DownloadLimits) -> Any:
-    if not _is_http(url):
-        raise DownloadFailed(f"{url}: only http(s) URLs are downloaded")
-    opener = urllib.request.OpenerDirector()
-    # Only what a download needs: no file:, ftp: or data: handlers at all.
-    for handler in (
-        urllib.request.ProxyHandler(),
-        urllib.request.HTTPHandler(),
-        urllib.request.HTTPSHandler(),
-        urllib.request.HTTPDefaultErrorHandler(),
-        urllib.request.HTTPErrorProcessor(),
-        _HttpOnlyRedirects(limits.max_redirects),
-    ):
-        opener.add_handler(handler)
-    request = urllib.request.Request(
-        url, headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity", **headers}
-    )
-    return opener.open(request, timeout=limits.timeout_s)
-
-
 def download(
     url: str,
     target: Path,
@@ -740,32 +752,47 @@ def download(
     max_bytes: int,
     limits: DownloadLimits,
     progress: Progress | None = None,
+    deadline_s: float | None = None,
 ) -> Downloaded:
-    """Download ``url`` to ``target``, resuming a partial ``target.part`` with ``Range``.
+    """Download ``url`` to ``target`` through :mod:`pipeline.fetch`, resuming with ``Range``.
 
-    A download cut off mid-way keeps its ``.part`` file; the next attempt (up to
-    ``limits.attempts`` in this call, or a later run) asks for the rest with
+    A connection cut off mid-way is resumed (up to ``limits.attempts`` in this call) with
     ``Range: bytes=N-`` and ``If-Range`` (the ETag or Last-Modified seen first), so a changed
-    file starts over instead of being spliced. A server that ignores the range answers 200 and
-    the file is fetched whole.
+    file starts over instead of being spliced; a server that ignores the range answers 200
+    and the file is fetched whole. The whole object, every attempt included, must arrive
+    within ``deadline_s`` (default ``limits.media_deadline_s``). On failure the ``.part``
+    file is removed, unless ``limits.keep_partial`` and the server announced byte ranges.
 
     Returns:
         The finished file, its size and the server's Content-Type.
 
     Raises:
-        DownloadFailed: not http(s), HTTP error (the status is named), timeout, larger than
-            ``max_bytes``, or ended before the length the server announced.
+        DownloadFailed: not http(s), a refused address or redirect, HTTP error (the status is
+            named), deadline passed, larger than ``max_bytes``, or shorter than announced.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
+    part = target.with_name(target.name + ".part")
+    meta = target.with_name(target.name + ".part.json")
+    deadline = time.monotonic() + (limits.media_deadline_s if deadline_s is None else deadline_s)
+    ranges: list[bool] = []
     last: DownloadFailed | None = None
-    for _attempt in range(max(1, limits.attempts)):
-        try:
-            return _download_once(url, target, max_bytes, limits, progress)
-        except _Interrupted as exc:
-            last = DownloadFailed(str(exc))
-            log.info("%s; resuming", exc)
-    assert last is not None
-    raise last
+    try:
+        for _attempt in range(max(1, limits.attempts)):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise DownloadFailed(f"{url}: download failed: timed out (deadline)")
+            try:
+                return _download_once(url, target, max_bytes, limits.policy(left), progress, ranges)
+            except _Interrupted as exc:
+                last = DownloadFailed(str(exc))
+                log.info("%s; resuming", exc)
+        assert last is not None
+        raise last
+    except BaseException:
+        if not (limits.keep_partial and any(ranges)):
+            part.unlink(missing_ok=True)
+            meta.unlink(missing_ok=True)
+        raise
 
 
 class _Interrupted(Exception):
@@ -773,7 +800,12 @@ class _Interrupted(Exception):
 
 
 def _download_once(
-    url: str, target: Path, max_bytes: int, limits: DownloadLimits, progress: Progress | None
+    url: str,
+    target: Path,
+    max_bytes: int,
+    policy: FetchPolicy,
+    progress: Progress | None,
+    ranges: list[bool],
 ) -> Downloaded:
     part = target.with_name(target.name + ".part")
     meta = target.with_name(target.name + ".part.json")
@@ -785,54 +817,71 @@ def _download_once(
         if validator:
             headers["If-Range"] = validator
     try:
-        response = _open_url(url, headers, limits)
-    except urllib.error.HTTPError as exc:
-        if exc.code == 416 and have:
+        with open_url(url, policy=policy, headers=headers) as response:
+            ranges.append(response.headers.get("Accept-Ranges", "").strip().lower() == "bytes")
+            return _receive(response, url, part, meta, target, have, max_bytes, progress)
+    except FetchFailed as exc:
+        if exc.status == 416 and have:
             # Range Not Satisfiable: the part may already be whole ("bytes */TOTAL").
-            total = _content_range_total(exc.headers.get("Content-Range", ""))
+            got = exc.headers
+            total = _content_range_total(got.get("Content-Range", "") if got else "")
             if total == have:
-                return _finish(part, meta, target, exc.headers.get("Content-Type", ""), have, 0)
+                ctype = got.get("Content-Type", "") if got else ""
+                return _finish(part, meta, target, ctype, have, 0)
             part.unlink(missing_ok=True)
             meta.unlink(missing_ok=True)
             raise _Interrupted(
                 f"{url}: the partial download no longer matches; restarting"
             ) from None
-        raise DownloadFailed(f"{url}: download failed: HTTP {exc.code} {exc.reason}") from None
-    except DownloadFailed:
-        raise
-    except (OSError, HTTPException) as exc:
-        raise DownloadFailed(f"{url}: download failed: {_why(exc)}") from None
-    with response:
-        content_type = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-        resumed_from = 0
-        if have and response.status == 206:
-            start = _content_range_start(response.headers.get("Content-Range", ""))
-            if start != have:
-                part.unlink(missing_ok=True)
-                raise _Interrupted(f"{url}: the server resumed at the wrong offset; restarting")
-            resumed_from = have
-            total = _content_range_total(response.headers.get("Content-Range", ""))
-        else:
-            have = 0  # 200: the server sent the whole file (no or changed range support)
-            length = response.headers.get("Content-Length")
-            total = int(length) if length and length.isdigit() else None
-        if total is not None and total > max_bytes:
-            raise DownloadFailed(
-                f"{url}: download refused: {total} bytes is more than the limit of {max_bytes}"
-            )
-        validator = response.headers.get("ETag") or response.headers.get("Last-Modified")
-        if validator and not resumed_from:
-            meta.write_text(json.dumps({"validator": validator}), encoding="utf-8")
-        mode = "ab" if resumed_from else "wb"
-        with part.open(mode) as out:
-            done = _copy(response, out, url, have, total, max_bytes, progress)
+        raise DownloadFailed(f"{url}: download failed: {exc.why}") from None
+    except FetchRefused as exc:
+        raise DownloadFailed(f"{url}: download refused: {exc.why}") from None
+    except FetchTooLarge as exc:
+        raise DownloadFailed(f"{url}: download refused: {exc.why}") from None
+    except FetchError as exc:
+        raise DownloadFailed(f"{url}: download failed: {exc.why}") from None
+
+
+def _receive(
+    response: Response,
+    url: str,
+    part: Path,
+    meta: Path,
+    target: Path,
+    have: int,
+    max_bytes: int,
+    progress: Progress | None,
+) -> Downloaded:
+    content_type = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+    resumed_from = 0
+    if have and response.status == 206:
+        start = _content_range_start(response.headers.get("Content-Range", ""))
+        if start != have:
+            part.unlink(missing_ok=True)
+            raise _Interrupted(f"{url}: the server resumed at the wrong offset; restarting")
+        resumed_from = have
+        total = _content_range_total(response.headers.get("Content-Range", ""))
+    else:
+        have = 0  # 200: the server sent the whole file (no or changed range support)
+        length = response.headers.get("Content-Length")
+        total = int(length) if length and length.isdigit() else None
+    if total is not None and total > max_bytes:
+        raise DownloadFailed(
+            f"{url}: download refused: {total} bytes is more than the limit of {max_bytes}"
+        )
+    validator = response.headers.get("ETag") or response.headers.get("Last-Modified")
+    if validator and not resumed_from:
+        meta.write_text(json.dumps({"validator": validator}), encoding="utf-8")
+    mode = "ab" if resumed_from else "wb"
+    with part.open(mode) as out:
+        done = _copy(response, out, url, have, total, max_bytes, progress)
     if total is not None and done != total:
         raise _Interrupted(f"{url}: download failed: ended after {done} of {total} bytes")
     return _finish(part, meta, target, content_type, done, resumed_from)
 
 
 def _copy(
-    response: Any,
+    response: Response,
     out: IO[bytes],
     url: str,
     have: int,
@@ -843,10 +892,10 @@ def _copy(
     done = have
     while True:
         try:
-            chunk = response.read(CHUNK_BYTES)
-        except (OSError, HTTPException) as exc:
+            chunk = response.read_chunk()
+        except FetchFailed as exc:
             out.flush()
-            raise _Interrupted(f"{url}: download failed after {done} bytes: {_why(exc)}") from None
+            raise _Interrupted(f"{url}: download failed after {done} bytes: {exc.why}") from None
         if not chunk:
             return done
         done += len(chunk)
@@ -913,12 +962,15 @@ def _first_bytes(path: Path, media: Downloaded) -> str:
 
 
 def _is_http(url: str) -> bool:
-    return urlsplit(url).scheme.lower() in ("http", "https") and bool(urlsplit(url).netloc)
+    return is_http_url(url)
 
 
 def _absolute_url(url: str, base: str) -> str:
-    """Resolve a relative URL against the feed URL (as podcastparser does)."""
-    absolute = urljoin(base, url) if base else url
+    """Resolve a relative URL against the feed URL (as podcastparser does).
+
+    Spaces and non-ASCII characters are percent-encoded first, as podcast apps do.
+    """
+    absolute = normalize_url(urljoin(base, url.strip()) if base else url.strip())
     if not _is_http(absolute):
         raise DownloadFailed(f"{url}: not an http(s) URL")
     return absolute
@@ -926,17 +978,6 @@ def _absolute_url(url: str, base: str) -> str:
 
 def _url_hash(url: str) -> str:
     return hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
-
-
-def _why(exc: BaseException) -> str:
-    if isinstance(exc, urllib.error.URLError) and not isinstance(exc, urllib.error.HTTPError):
-        reason = exc.reason
-        if isinstance(reason, (TimeoutError, socket.timeout)):
-            return "timed out"
-        return f"cannot connect ({getattr(reason, 'strerror', None) or reason})"
-    if isinstance(exc, (TimeoutError, socket.timeout)):
-        return "timed out"
-    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
 
 
 def _oldest_first(items: tuple[ForeignItem, ...]) -> list[ForeignItem]:

@@ -8,6 +8,7 @@ connection) to exercise resume.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import time
@@ -16,6 +17,8 @@ from datetime import datetime
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from xml.sax.saxutils import escape, quoteattr
+
+from pipeline.fetch import ALLOW_PRIVATE_ENV
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -30,9 +33,18 @@ class PodServer:
     cut_once: set[str] = field(default_factory=set)
     redirects: dict[str, str] = field(default_factory=dict)
     slow: dict[str, float] = field(default_factory=dict)
+    _saved_env: str | None = None
 
     def start(self) -> PodServer:
+        """Serve on 127.0.0.1 and opt in to private addresses until :meth:`stop`.
+
+        The importer refuses loopback URLs by default (pipeline/fetch.py); a test host on
+        127.0.0.1 is exactly what ``KOTOCAST_ALLOW_PRIVATE_NETWORK=1`` is for. Child
+        processes (the CLI runs) inherit it.
+        """
         server = self
+        self._saved_env = os.environ.get(ALLOW_PRIVATE_ENV)
+        os.environ[ALLOW_PRIVATE_ENV] = "1"
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
@@ -117,6 +129,10 @@ class PodServer:
     def stop(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+        if self._saved_env is None:
+            os.environ.pop(ALLOW_PRIVATE_ENV, None)
+        else:
+            os.environ[ALLOW_PRIVATE_ENV] = self._saved_env
 
     def gets(self, path: str) -> list[str | None]:
         """The Range headers of every GET of ``path`` so far."""
