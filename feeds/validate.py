@@ -31,6 +31,14 @@ from defusedxml import DefusedXmlException
 from feeds.categories import APPLE_CATEGORIES
 from feeds.errors import FeedUnreadable
 from feeds.guid import PODCAST_GUID_NAMESPACE, is_well_formed_guid, podcast_guid
+from feeds.validate_tags import (
+    check_channel_tags,
+    check_document,
+    check_episode_numbers,
+    check_item_tags,
+    check_media_tags,
+    is_language_tag,
+)
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
@@ -47,19 +55,6 @@ ENCLOSURE_TYPES: dict[str, tuple[str, ...]] = {
     "video/x-m4v": (".m4v",),
     "video/quicktime": (".mov",),
 }
-#: Podcast Index transcript.md types (``application/srt`` is the older SRT spelling that
-#: apps such as Pocket Casts still read).
-TRANSCRIPT_TYPES = frozenset(
-    {
-        "text/vtt",
-        "application/x-subrip",
-        "application/srt",
-        "application/json",
-        "text/html",
-        "text/plain",
-    }
-)
-CHAPTERS_TYPE = "application/json+chapters"
 MEDIUMS = frozenset(
     {
         "podcast",
@@ -99,7 +94,7 @@ RULES: dict[str, str] = {
     "channel-category": "itunes:category from Apple's list, spelled exactly (and subcategory)",
     "explicit": "itunes:explicit is true or false (channel: required)",
     "channel-type": "itunes:type episodic or serial",
-    "serial-episodes": "serial show: every item has itunes:episode",
+    "serial-episodes": "serial show: every full episode has itunes:episode (trailers need none)",
     "new-feed-url": "itunes:new-feed-url is an absolute http(s) URL",
     "self-link": 'atom:link rel="self" with an absolute http(s) href (PSP-1)',
     "podcast-guid": "podcast:guid present, lowercase UUIDv5, not derived with the scheme",
@@ -113,7 +108,7 @@ RULES: dict[str, str] = {
     "guid-permalink": 'a guid that is not a URL has isPermaLink="false"',
     "pubdate": "pubDate RFC 2822 with the correct weekday",
     "pubdate-future": "no pubDate in the future (directories hide such items)",
-    "duration": "itunes:duration in whole seconds",
+    "duration": "itunes:duration as seconds, MM:SS or HH:MM:SS (Apple)",
     "season-episode": "itunes:/podcast: season and episode are positive integers",
     "episode-type": "itunes:episodeType full|trailer|bonus",
     "description-html": "descriptions use only p, ol, ul, li, a (http(s) href)",
@@ -121,16 +116,25 @@ RULES: dict[str, str] = {
     "chapters": "podcast:chapters url absolute, type application/json+chapters",
     "alternate-enclosure": "podcast:alternateEnclosure has type, length and a podcast:source uri",
     "soundbite": "podcast:soundbite startTime and duration are non-negative numbers",
+    "language-tag": "every lang/language/hreflang/xml:lang attribute is a BCP 47 tag",
+    "double-escape": "no text escaped twice (&amp;amp; parses to &amp;)",
+    "person": "podcast:person role and group from the Podcast Index taxonomy",
+    "episode-number-unique": "no two items share a season and episode number",
+    "funding": "podcast:funding url absolute, text at most 128 characters",
+    "txt": "podcast:txt text of 1-4000 characters, purpose at most 128",
+    "remote-item": "podcast:podroll holds podcast:remoteItem with a feedGuid UUID",
+    "update-frequency": "podcast:updateFrequency has a label and an RFC 5545 rrule",
+    "license": "podcast:license identifier (and absolute url)",
+    "hub-link": 'atom:link rel="hub" (WebSub) href is an absolute http(s) URL',
+    "location": "podcast:location has a name",
 }
 
-_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 _RFC2822 = re.compile(
     r"^(?:(Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?\d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|"
     r"Nov|Dec) \d{4} \d{2}:\d{2}(:\d{2})? ([+-]\d{4}|GMT|UT|[A-IK-Z]|[ECMP][SD]T)$"
 )
 _DECLARATION = re.compile(rb"^<\?xml\s+version=([\"'])1\.0\1\s+encoding=([\"'])([^\"']+)\2")
 _POSITIVE_INT = re.compile(r"^[1-9][0-9]*$")
-_NUMBER = re.compile(r"^[0-9]+(\.[0-9]+)?$")
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
@@ -200,6 +204,7 @@ class _Checker:
         self.source = source
         self.now = now
         self.problems: list[Problem] = []
+        self.places: dict[int, str] = {}  # id(element inside an item) -> that item's place
 
     def add(self, rule: str, where: str, message: str) -> None:
         self.problems.append(Problem(rule, where, message))
@@ -221,6 +226,10 @@ class _Checker:
             return
         self.check_channel(channel)
         self.check_items(channel)
+        check_document(root, self.where_of, self.add)
+
+    def where_of(self, element: Element) -> str:
+        return self.places.get(id(element), f"{self.source}: channel")
 
     def check_encoding(self, xml: bytes) -> None:
         match = _DECLARATION.match(xml)
@@ -275,7 +284,7 @@ class _Checker:
         language = (ch.findtext("language") or "").strip()
         if not language:
             self.add("channel-language", where, "language missing")
-        elif not _LANGUAGE.match(language):
+        elif not is_language_tag(language):
             self.add("channel-language", where, f"language {language!r} is not ISO 639 / BCP 47")
         self.check_categories(ch, where)
         explicit = ch.findtext(_I + "explicit")
@@ -297,6 +306,7 @@ class _Checker:
         medium = ch.findtext(_P + "medium")
         if medium is not None and medium.strip() not in MEDIUMS:
             self.add("podcast-medium", where, f"podcast:medium {medium!r} is unknown")
+        check_channel_tags(ch, where, self.add)
 
     def check_categories(self, ch: Element, where: str) -> None:
         categories = ch.findall(_I + "category")
@@ -361,9 +371,12 @@ class _Checker:
         items = ch.findall("item")
         if serial and not items:
             self.add("serial-episodes", f"{self.source}: channel", "serial show without episodes")
+        places = []
         for index, item in enumerate(items, 1):
             guid = (item.findtext("guid") or "").strip()
             where = f"{self.source}: item {index}" + (f" ({guid})" if guid else "")
+            places.append((where, item))
+            self.places.update((id(e), where) for e in item.iter())
             self.check_item(item, where, serial=serial, video=video)
             if guid:
                 if guid in guids:
@@ -375,6 +388,7 @@ class _Checker:
                 if url in urls:
                     self.add("enclosure-unique", where, f"enclosure url repeats item {urls[url]}")
                 urls.setdefault(url, index)
+        check_episode_numbers(places, self.add)
 
     def check_item(self, item: Element, where: str, *, serial: bool, video: bool) -> None:
         if not (item.findtext("title") or "").strip():
@@ -386,18 +400,17 @@ class _Checker:
         elif guid.get("isPermaLink", "true") != "false" and not _absolute(guid.text.strip()):  # type: ignore[union-attr]
             self.add("guid-permalink", where, 'guid is not a URL: needs isPermaLink="false"')
         self.check_pubdate(item.findtext("pubDate"), where)
-        duration = item.findtext(_I + "duration")
-        if duration is not None and not re.fullmatch(r"[0-9]+", duration.strip()):
-            self.add("duration", where, f"itunes:duration {duration!r} is not whole seconds")
         for tag in (_I + "season", _I + "episode", _P + "season", _P + "episode"):
             value = item.findtext(tag)
             if value is not None and not _POSITIVE_INT.match(value.strip()):
                 self.add(
                     "season-episode", where, f"{_prefixed(tag)} {value!r} is not a positive integer"
                 )
-        if serial and item.findtext(_I + "episode") is None:
-            self.add("serial-episodes", where, "serial show: itunes:episode missing")
         episode_type = item.findtext(_I + "episodeType")
+        # Apple: trailers and bonus episodes of a serial show need no number.
+        full = (episode_type or "full").strip() == "full"
+        if serial and full and item.findtext(_I + "episode") is None:
+            self.add("serial-episodes", where, "serial show: itunes:episode missing")
         if episode_type is not None and episode_type.strip() not in ("full", "trailer", "bonus"):
             self.add(
                 "episode-type",
@@ -408,7 +421,8 @@ class _Checker:
         if explicit is not None:
             self.check_explicit(explicit, where)
         self.check_html(item.findtext("description") or "", where)
-        self.check_namespace_tags(item, where)
+        check_media_tags(item, where, self.add)
+        check_item_tags(item, where, self.add)
 
     def check_enclosure(self, enclosure: Element | None, where: str, *, video: bool) -> None:
         if enclosure is None:
@@ -457,47 +471,6 @@ class _Checker:
             when = when.replace(tzinfo=UTC)
         if when > self.now:
             self.add("pubdate-future", where, f"pubDate {value!r} is in the future: apps hide it")
-
-    def check_namespace_tags(self, item: Element, where: str) -> None:
-        for transcript in item.findall(_P + "transcript"):
-            url, kind = transcript.get("url", ""), transcript.get("type", "")
-            if not _absolute(url):
-                self.add("transcript", where, f"podcast:transcript url {url!r} is not absolute")
-            if kind not in TRANSCRIPT_TYPES:
-                self.add("transcript", where, f"podcast:transcript type {kind!r} is unknown")
-            language = transcript.get("language")
-            if language is not None and not _LANGUAGE.match(language):
-                self.add(
-                    "transcript", where, f"podcast:transcript language {language!r} is not BCP 47"
-                )
-        for chapters in item.findall(_P + "chapters"):
-            url, kind = chapters.get("url", ""), chapters.get("type", "")
-            if not _absolute(url) or kind != CHAPTERS_TYPE:
-                self.add(
-                    "chapters",
-                    where,
-                    f"podcast:chapters needs an absolute url and type {CHAPTERS_TYPE}",
-                )
-        for alternate in item.findall(_P + "alternateEnclosure"):
-            missing = [k for k in ("type", "length") if not alternate.get(k)]
-            length = alternate.get("length", "")
-            if length and not _POSITIVE_INT.match(length):
-                missing.append("length > 0")
-            sources = [s.get("uri", "") for s in alternate.findall(_P + "source")]
-            if not sources:
-                missing.append("podcast:source")
-            missing += [f"absolute source uri {u!r}" for u in sources if not _absolute(u)]
-            if missing:
-                self.add(
-                    "alternate-enclosure",
-                    where,
-                    f"podcast:alternateEnclosure lacks {', '.join(missing)} (apps drop it)",
-                )
-        for bite in item.findall(_P + "soundbite"):
-            if not (
-                _NUMBER.match(bite.get("startTime", "")) and _NUMBER.match(bite.get("duration", ""))
-            ):
-                self.add("soundbite", where, "podcast:soundbite startTime/duration are not numbers")
 
     def check_html(self, html: str, where: str) -> None:
         if "<" not in _ALLOWED_TAGS.sub("", html):

@@ -88,10 +88,43 @@ CASES = [
     ("channel-title", '<title>Kotoutumisen ääniä &amp; &lt;muuta&gt; "podcast"</title>', ""),
     ("item-title", "<title>Jakso 2: Äiti, isä &amp; &lt;lapsi&gt; — مرحبا 🎙️</title>", "<title/>"),
     ("channel-type", "<itunes:type>episodic", "<itunes:type>weekly"),
+    ("duration", "<itunes:duration>1802", "<itunes:duration>30:2"),
+    ("duration", "<itunes:duration>1802", "<itunes:duration>1802.4"),
+    ("duration", "<itunes:duration>1802", "<itunes:duration>30 min"),
+    ("language-tag", 'language="ar" rel', 'language="suomi!" rel'),
+    ("language-tag", 'language="ar" rel', 'language="arabic" rel'),
+    ("double-escape", "Äiti, isä &amp; &lt;lapsi&gt;", "Äiti, isä &amp;amp; &lt;lapsi&gt;"),
+    ("double-escape", "<li>kohta 1</li>", "<li>kohta &amp;amp; 1</li>"),
+    ("person", 'role="guest" group="cast"', 'role="guest" group="crew"'),
+    ("person", 'role="guest" group="cast"', 'role="producer" group="cast"'),
+    ("person", 'role="guest" group="cast"', 'role="gest"'),
     (
-        "duration",
-        "<itunes:duration>1802</itunes:duration>",
-        "<itunes:duration>30:02</itunes:duration>",
+        "episode-number-unique",
+        "<itunes:episode>2</itunes:episode>",
+        "<itunes:episode>1</itunes:episode>",
+    ),
+    (
+        "funding",
+        "<podcast:txt>",
+        '<podcast:funding url="tuki.html">Tue</podcast:funding><podcast:txt>',
+    ),
+    ("txt", "<podcast:txt>", '<podcast:txt purpose="">'),
+    (
+        "remote-item",
+        "<podcast:txt>",
+        '<podcast:podroll><podcast:remoteItem feedGuid="x"/></podcast:podroll><podcast:txt>',
+    ),
+    ("update-frequency", 'rrule="FREQ=WEEKLY"', 'rrule="every monday"'),
+    (
+        "license",
+        "<podcast:txt>",
+        '<podcast:license url="cc.html">cc-by-4.0</podcast:license><podcast:txt>',
+    ),
+    ("hub-link", "<podcast:txt>", '<atom:link rel="hub" href="/hub"/><podcast:txt>'),
+    (
+        "location",
+        "<podcast:soundbite",
+        '<podcast:location geo="geo:60.1,24.9"> </podcast:location><podcast:soundbite',
     ),
     ("season-episode", "<itunes:episode>2</itunes:episode>", "<itunes:episode>-2</itunes:episode>"),
     (
@@ -149,12 +182,40 @@ def test_podcast_guid_hashed_with_scheme_is_wrong_but_a_moved_feed_is_fine() -> 
     assert validate_feed(moved, source="f", now=NOW) == []
 
 
+@pytest.mark.parametrize("duration", ["1802", "30:02", "0:30:02", "00:30:02", "130:02", "5"])
+def test_durations_apple_accepts_pass(duration: str) -> None:
+    assert rules(broken("<itunes:duration>1802", f"<itunes:duration>{duration}")) == set()
+
+
+@pytest.mark.parametrize(
+    "tag", ["fi", "sv-FI", "zh-Hant-TW", "fa-AF", "ckb", "x-klingon", "es-419"]
+)
+def test_bcp47_tags_pass(tag: str) -> None:
+    assert rules(broken('language="ar" rel', f'language="{tag}" rel')) == set()
+
+
+def test_person_roles_are_case_insensitive_and_may_omit_the_group() -> None:
+    xml = broken(
+        'role="guest" group="cast"', 'role="Executive Producer" group="Creative Direction"'
+    )
+    assert rules(xml) == set()
+    assert rules(broken('role="guest" group="cast"', 'role="Guest"')) == set()
+    # person.md: a missing group means "cast", and a producer is not in Cast.
+    assert rules(broken('role="guest" group="cast"', 'role="PRODUCER"')) == {"person"}
+
+
 def test_serial_shows_need_episode_numbers() -> None:
     xml = broken("<itunes:type>episodic", "<itunes:type>serial").decode()
     assert rules(xml.encode()) == set()
     assert "serial-episodes" in rules(
         xml.replace("<itunes:episode>2</itunes:episode>", "").encode()
     )
+    # Trailers and bonus episodes need no number, in serial shows too.
+    trailer = xml.replace("<itunes:episode>2</itunes:episode>", "").replace(
+        "<podcast:episode>2</podcast:episode>", ""
+    )
+    trailer = trailer.replace("<itunes:episodeType>full", "<itunes:episodeType>trailer", 1)
+    assert rules(trailer.encode()) == set()
     empty = render_feed(show(show_type="serial"), [], feed_url=FEED_URL, base_url=BASE_URL)
     assert rules(empty) == {"serial-episodes"}
 
