@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from media.errors import NoAudioStream, ProbeFailed, UnsupportedMedia
-from media.ffmpeg import clean_stderr, run_ffprobe
+from media.ffmpeg import PLAIN_REASONS, clean_stderr, plain_reason, run_ffprobe
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,11 @@ class VideoStream:
 
 @dataclass(frozen=True, slots=True)
 class MediaInfo:
-    """What :func:`probe` found in a file."""
+    """What :func:`probe` found in a file.
+
+    ``audio`` is the first audio stream, the one every encode uses (``0:a:0``);
+    ``audio_streams`` counts them all (a recording may carry one per participant or language).
+    """
 
     path: Path
     container: str
@@ -54,6 +58,7 @@ class MediaInfo:
     size_bytes: int
     audio: AudioStream | None
     video: VideoStream | None
+    audio_streams: int = 1
 
     @property
     def has_real_video(self) -> bool:
@@ -82,6 +87,14 @@ ACCEPTED_AUDIO: dict[str, frozenset[str]] = {
     "aac": frozenset({"aac"}),
     "ogg": frozenset({"opus", "vorbis", "flac"}),
 }
+_PCM = frozenset({"pcm_s16le", "pcm_s24le", "pcm_s32le", "pcm_f32le", "pcm_s16be", "pcm_s24be"})
+# Recordings from video calls and screen recorders (Teams and Zoom MP4, OBS MKV, browser and
+# Meet WebM, QuickTime MOV): their audio track can make an audio episode (``allow_video``).
+VIDEO_RECORDING_AUDIO: dict[str, frozenset[str]] = {
+    "mp4": frozenset({"aac", "alac", "mp3", "opus", "flac"}) | _PCM,
+    "matroska": frozenset({"aac", "opus", "vorbis", "flac", "mp3"}) | _PCM,
+}
+ACCEPTED_NAMES = "WAV, FLAC, MP3, M4A/AAC, Ogg Opus/Vorbis"
 
 
 def _container_name(format_name: str) -> str:
@@ -106,6 +119,18 @@ def _float(value: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return number if math.isfinite(number) else None
+
+
+def _clock(value: Any) -> float | None:
+    """Parse Matroska's ``HH:MM:SS.nnnnnnnnn`` stream DURATION tag."""
+    if not isinstance(value, str) or value.count(":") != 2:
+        return None
+    hours, minutes, seconds = value.split(":")
+    try:
+        total = int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+    except ValueError:
+        return None
+    return total if math.isfinite(total) and total > 0 else None
 
 
 def _check_file(path: Path) -> int:
@@ -155,12 +180,13 @@ def probe(path: Path) -> MediaInfo:
             error=ProbeFailed,
         )
     except ProbeFailed as exc:
-        # ffprobe's own words ("Invalid data found when processing input") are the "why";
-        # the command is noise for a producer who handed us a text file.
-        why = str(exc).split(": ", 2)[-1].split(" (command:")[0].split(" | ")[0]
-        raise ProbeFailed(
-            f"{path}: cannot read media: not an audio or video file ({why})"
-        ) from None
+        # The runner already put known complaints ("moov atom not found") in plain words;
+        # otherwise ffprobe's first line is the "why" and the command is noise for a producer
+        # who handed us a text file.
+        why = str(exc).removeprefix(f"{path}: cannot read media: ").split(" (command:")[0]
+        if why not in {words for _, words in PLAIN_REASONS}:
+            why = f"not an audio or video file ({why.split(' | ')[0]})"
+        raise ProbeFailed(f"{path}: cannot read media: {why}") from None
     data = json.loads(raw or "{}")
     fmt = data.get("format") or {}
     streams = data.get("streams") or []
@@ -170,8 +196,11 @@ def probe(path: Path) -> MediaInfo:
     audio: AudioStream | None = None
     video: VideoStream | None = None
     audio_index: int | None = None
+    audio_streams = 0
+    audio_duration_s: float | None = None
     for stream in streams:
         kind = stream.get("codec_type")
+        audio_streams += kind == "audio"
         if kind == "audio" and audio is None:
             bit_rate = _int(stream.get("bit_rate"))
             audio = AudioStream(
@@ -181,6 +210,9 @@ def probe(path: Path) -> MediaInfo:
                 bitrate_kbps=bit_rate // 1000 if bit_rate else None,
             )
             audio_index = _int(stream.get("index"))
+            audio_duration_s = _float(stream.get("duration")) or _clock(
+                (stream.get("tags") or {}).get("DURATION")
+            )
         elif kind == "video":
             attached = bool((stream.get("disposition") or {}).get("attached_pic"))
             # Prefer a real video stream over cover art when both exist.
@@ -197,17 +229,27 @@ def probe(path: Path) -> MediaInfo:
         durations = [_float(s.get("duration")) for s in streams]
         duration_s = max((d for d in durations if d is not None), default=None)
     container = _container_name(str(fmt.get("format_name", "unknown")))
+    if video is not None and not video.attached_pic and audio_duration_s:
+        # In a recording the picture often runs on after the sound stops (or starts before
+        # it); an audio episode is as long as its audio.
+        duration_s = audio_duration_s
     if audio is None:
         if video is not None and not video.attached_pic:
             if container.startswith("image") or container.endswith("_pipe"):
                 raise NoAudioStream(f"{path}: no audio stream: the file is a {video.codec} image")
             raise NoAudioStream(f"{path}: no audio stream: the file is {video.codec} video only")
         raise ProbeFailed(f"{path}: cannot read media: no audio stream found ({container})")
-    if duration_s is None or duration_s <= 0:
-        raise ProbeFailed(f"{path}: cannot read media: duration unknown or zero")
     if audio.sample_rate_hz <= 0 or audio.channels <= 0:
         raise ProbeFailed(f"{path}: cannot read media: audio stream has no sample rate or channels")
+    if duration_s is None or duration_s <= 0:
+        # Browser recordings (MediaRecorder WebM) and files written to a pipe carry no
+        # duration in their header: read the audio packets' timestamps to the end instead.
+        duration_s = _duration_from_packets(path, audio_index or 0)
+    if duration_s is None or duration_s <= 0:
+        raise ProbeFailed(f"{path}: cannot read media: the audio has no length (no audio data)")
 
+    if container == "wav":
+        _check_wav_length(path, size_bytes)
     _check_decodes(path, audio_index or 0, duration_s)
     info = MediaInfo(
         path=path,
@@ -216,9 +258,68 @@ def probe(path: Path) -> MediaInfo:
         size_bytes=size_bytes,
         audio=audio,
         video=video,
+        audio_streams=audio_streams,
     )
     log.debug("probed %s: %s", path, info)
     return info
+
+
+def _check_wav_length(path: Path, size_bytes: int) -> None:
+    """Refuse a WAV whose ``data`` chunk declares more bytes than the file holds.
+
+    ffmpeg plays such a file (a copy or download cut short) as a shorter one without a word.
+    Recorders that stopped abruptly write a size of 0 or 0xFFFFFFFF: those are not judged.
+    """
+    with path.open("rb") as fh:
+        head = fh.read(1 << 16)
+    if head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+        return
+    offset, byte_rate = 12, 0
+    while offset + 8 <= len(head):
+        chunk, size = (
+            head[offset : offset + 4],
+            int.from_bytes(head[offset + 4 : offset + 8], "little"),
+        )
+        body = offset + 8
+        if chunk == b"fmt " and body + 12 <= len(head):
+            byte_rate = int.from_bytes(head[body + 8 : body + 12], "little")
+        elif chunk == b"data":
+            missing = body + size - size_bytes
+            if size in (0, 0xFFFFFFFF) or missing <= 0 or byte_rate <= 0:
+                return
+            raise ProbeFailed(
+                f"{path}: truncated: the file is cut short (an unfinished copy or download?): "
+                f"its header says {size / byte_rate:.1f} s but the file holds "
+                f"{(size_bytes - body) / byte_rate:.1f} s"
+            )
+        offset = body + size + (size & 1)
+
+
+def _duration_from_packets(path: Path, stream_index: int) -> float | None:
+    """Return where the last audio packet ends, read from packet timestamps (no decoding)."""
+    raw, _ = run_ffprobe(
+        [
+            "-v",
+            "error",
+            "-select_streams",
+            str(stream_index),
+            "-show_entries",
+            "packet=pts_time,duration_time",
+            "-print_format",
+            "csv=p=0",
+            str(path),
+        ],
+        path=path,
+        what="cannot read media",
+        error=ProbeFailed,
+    )
+    end: float | None = None
+    for line in raw.splitlines():
+        fields = [_float(f) for f in line.split(",")]
+        if fields and fields[0] is not None:
+            length = fields[1] if len(fields) > 1 and fields[1] is not None else 0.0
+            end = max(end or 0.0, fields[0] + length)
+    return end
 
 
 def _check_decodes(path: Path, stream_index: int, duration_s: float) -> None:
@@ -245,7 +346,9 @@ def _check_decodes(path: Path, stream_index: int, duration_s: float) -> None:
     # ffprobe reports decode errors on stderr but still exits 0.
     errors = clean_stderr(errors)
     if errors:
-        raise ProbeFailed(f"{path}: cannot decode audio: {errors[-1]}")
+        log.debug("%s: decode check: %s", path, " | ".join(errors))
+        plain = plain_reason(errors) or f"the audio data is damaged ({errors[-1]})"
+        raise ProbeFailed(f"{path}: cannot decode audio: {plain}")
     frames = (json.loads(raw or "{}").get("frames")) or []
     if not frames:
         raise ProbeFailed(f"{path}: cannot decode audio: no audio frames could be decoded")
@@ -258,31 +361,66 @@ def _check_decodes(path: Path, stream_index: int, duration_s: float) -> None:
     decoded_to = max(ends, default=0.0)
     if decoded_to < duration_s - max(_TRUNCATION_TOLERANCE_S, 0.01 * duration_s):
         raise ProbeFailed(
-            f"{path}: truncated: the header declares {duration_s:.1f} s "
-            f"but audio ends at {decoded_to:.1f} s"
+            f"{path}: truncated: the file is cut short (an unfinished copy or download?): "
+            f"its header says {duration_s:.1f} s but the audio ends at {decoded_to:.1f} s"
         )
 
 
-def require_audio_input(info: MediaInfo) -> None:
+def require_audio_input(info: MediaInfo, *, allow_video: bool = False) -> None:
     """Accept WAV, FLAC, MP3, M4A/AAC and Ogg Opus/Vorbis audio; refuse everything else.
 
     The decision is made on the probed container and codec, never on the file name.
 
+    Args:
+        info: What :func:`probe` found.
+        allow_video: Also accept a video recording (MP4/MOV, MKV, WebM) whose first audio
+            stream will be re-encoded into an audio episode and its video ignored. Callers
+            that publish the file as it is (``import --keep-audio``) leave this False.
+
     Raises:
         NoAudioStream: the file has no audio.
-        UnsupportedMedia: another container or codec, or a file with real video.
+        UnsupportedMedia: another container or codec, or (without ``allow_video``) a file
+            with real video.
     """
     if info.audio is None:
         raise NoAudioStream(f"{info.path}: no audio stream")
-    if info.has_real_video:
+    if info.has_real_video and not allow_video:
         assert info.video is not None
         raise UnsupportedMedia(
             f"{info.path}: unsupported media: contains {info.video.codec} video; "
-            "give an audio file (WAV, FLAC, MP3, M4A/AAC, Ogg Opus/Vorbis)"
+            f"give an audio file ({ACCEPTED_NAMES})"
         )
-    codecs = ACCEPTED_AUDIO.get(info.container)
-    if codecs is None or info.audio.codec not in codecs:
+    codecs = ACCEPTED_AUDIO.get(info.container, frozenset())
+    if allow_video:
+        codecs = codecs | VIDEO_RECORDING_AUDIO.get(info.container, frozenset())
+    if info.audio.codec not in codecs:
+        also = ", and MP4, MKV or WebM recordings" if allow_video else ""
         raise UnsupportedMedia(
             f"{info.path}: unsupported media: {info.audio.codec} audio in {info.container}; "
-            "accepted are WAV, FLAC, MP3, M4A/AAC and Ogg Opus/Vorbis"
+            f"accepted are {ACCEPTED_NAMES}{also}"
         )
+
+
+def describe_source(info: MediaInfo) -> str | None:
+    """Return one line on what of a video recording becomes the episode, or None for audio.
+
+    For example ``"talk.mp4: video recording: using its audio (aac, 1 ch, 32000 Hz); the h264
+    video is ignored"``, naming the stream when there are several.
+    """
+    if info.audio is None:
+        return None
+    audio = info.audio
+    detail = f"{audio.codec}, {audio.channels} ch, {audio.sample_rate_hz} Hz"
+    which = (
+        f"audio stream 1 of {info.audio_streams} ({detail})"
+        if info.audio_streams > 1
+        else f"its audio ({detail})"
+    )
+    if info.has_real_video:
+        assert info.video is not None
+        return (
+            f"{info.path}: video recording: using {which}; the {info.video.codec} video is ignored"
+        )
+    if info.audio_streams > 1:
+        return f"{info.path}: using {which}"
+    return None

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from media.errors import MediaError, NoAudioStream, ProbeFailed, UnsupportedMedia
-from media.probe import probe, require_audio_input
+from media.probe import describe_source, probe, require_audio_input
 from tests import mediagen
 
 pytestmark = pytest.mark.slow
@@ -182,3 +182,189 @@ def test_other_containers_are_refused_by_content(media_dir: Path, speech_quiet: 
 def test_an_image_has_no_audio(cover_png: Path) -> None:
     with pytest.raises(NoAudioStream, match="image"):
         probe(cover_png)
+
+
+# --- Recordings from video calls and screen recorders --------------------------------------
+
+
+def _recording(
+    dst: Path, speech: Path, vcodec: str, acodec: str, *extra: str, rate: int = 48000, ch: int = 2
+) -> Path:
+    """A short talking-head stand-in: test pattern video + the speech as its audio track."""
+    mediagen._ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=160x120:rate=15",
+        "-i",
+        str(speech),
+        "-map",
+        "0:v",
+        "-map",
+        "1:a",
+        "-c:v",
+        vcodec,
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        acodec,
+        "-ar",
+        str(rate),
+        "-ac",
+        str(ch),
+        "-shortest",
+        *extra,
+        str(dst),
+    )
+    return dst
+
+
+@pytest.fixture(scope="session")
+def recordings(media_dir: Path, speech_quiet: Path) -> dict[str, Path]:
+    base = media_dir / "recordings"
+    base.mkdir(exist_ok=True)
+    out = {
+        # Zoom / Teams: H.264 + AAC, Zoom's 32 kHz mono.
+        "zoom.mp4": _recording(base / "zoom.mp4", speech_quiet, "libx264", "aac", rate=32000, ch=1),
+        # OBS: H.264 + Opus in Matroska.
+        "obs.mkv": _recording(base / "obs.mkv", speech_quiet, "libx264", "libopus"),
+        "meet.webm": _recording(base / "meet.webm", speech_quiet, "libvpx-vp9", "libopus"),
+        "quicktime.mov": _recording(base / "quicktime.mov", speech_quiet, "libx264", "aac"),
+    }
+    # A browser's MediaRecorder writes WebM as a stream: no duration, no cues in the header.
+    streamed = base / "browser.webm"
+    done = mediagen._run(
+        [
+            "bash",
+            "-c",
+            f"{mediagen.FFMPEG} -v error -f lavfi -i testsrc2=size=160x120:rate=15 -i "
+            f"'{speech_quiet}' -map 0:v -map 1:a -c:v libvpx -c:a libopus -shortest "
+            f"-f webm pipe:1 > '{streamed}'",
+        ]
+    )
+    assert done.returncode == 0
+    out["browser.webm"] = streamed
+    # Two audio tracks (e.g. a host and a guest recorded separately).
+    two = base / "two-tracks.mp4"
+    mediagen._ffmpeg(
+        "-i",
+        str(out["zoom.mp4"]),
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=f=500:d=6",
+        "-map",
+        "0:v",
+        "-map",
+        "0:a",
+        "-map",
+        "1:a",
+        "-c:v",
+        "copy",
+        "-c:a",
+        "aac",
+        str(two),
+    )
+    out["two-tracks.mp4"] = two
+    return out
+
+
+@pytest.mark.parametrize(
+    ("name", "container", "audio", "video"),
+    [
+        ("zoom.mp4", "mp4", "aac", "h264"),
+        ("obs.mkv", "matroska", "opus", "h264"),
+        ("meet.webm", "matroska", "opus", "vp9"),
+        ("browser.webm", "matroska", "opus", "vp8"),
+        ("quicktime.mov", "mp4", "aac", "h264"),
+    ],
+)
+def test_video_recordings_are_audio_sources_when_allowed(
+    recordings: dict[str, Path], name: str, container: str, audio: str, video: str
+) -> None:
+    info = probe(recordings[name])
+    assert (info.container, info.audio and info.audio.codec) == (container, audio)
+    assert info.video is not None and info.video.codec == video and info.has_real_video
+    assert info.duration_s == pytest.approx(6.0, abs=0.15)
+    require_audio_input(info, allow_video=True)
+    with pytest.raises(UnsupportedMedia, match=f"contains {video} video"):
+        require_audio_input(info)  # a file published as it is must still be audio
+    note = describe_source(info)
+    assert note == (
+        f"{recordings[name]}: video recording: using its audio ({audio}, "
+        f"{info.audio.channels} ch, {info.audio.sample_rate_hz} Hz); the {video} video is ignored"
+    )
+
+
+def test_zoom_recording_reports_its_mono_32k_audio(recordings: dict[str, Path]) -> None:
+    info = probe(recordings["zoom.mp4"])
+    assert info.audio is not None
+    assert (info.audio.channels, info.audio.sample_rate_hz) == (1, 32000)
+
+
+def test_several_audio_streams_the_first_is_used_and_named(recordings: dict[str, Path]) -> None:
+    info = probe(recordings["two-tracks.mp4"])
+    assert info.audio_streams == 2
+    assert info.audio is not None and info.audio.channels == 1  # the speech, not the tone
+    note = describe_source(info)
+    assert note is not None and "using audio stream 1 of 2 (aac, 1 ch, 32000 Hz)" in note
+
+
+def test_plain_audio_needs_no_note(good_files: dict[str, Path]) -> None:
+    assert describe_source(probe(good_files["mp3+art"])) is None
+
+
+# --- Damaged and cut-short files in plain words ---------------------------------------------
+
+JARGON = ("moov", "atom", "backstep", "EBML", "0x", "decode_frame", "PCM packet", "(command:")
+
+
+def _cut(src: Path, dst: Path, fraction: float = 0.5, even: bool = False) -> Path:
+    data = src.read_bytes()
+    end = int(len(data) * fraction)
+    dst.write_bytes(data[: end & ~1 if even else end])
+    return dst
+
+
+@pytest.fixture(scope="session")
+def cut_files(
+    media_dir: Path, good_files: dict[str, Path], recordings: dict[str, Path]
+) -> dict[str, Path]:
+    base = media_dir / "cut"
+    base.mkdir(exist_ok=True)
+    # Recorders write the MP4 index (moov) last: a recording cut short has none.
+    return {
+        "zoom.mp4": _cut(recordings["zoom.mp4"], base / "zoom.mp4"),
+        "voice.m4a": _cut(good_files["m4a"], base / "voice.m4a"),
+        "obs.mkv": _cut(recordings["obs.mkv"], base / "obs.mkv"),
+        "browser.webm": _cut(recordings["browser.webm"], base / "browser.webm"),
+        "take.wav": _cut(good_files["wav"], base / "take.wav", even=True),
+        "take-odd.wav": _cut(good_files["wav"], base / "take-odd.wav"),
+        "take.flac": _cut(good_files["flac"], base / "take.flac"),
+        "episode.mp3": _cut(good_files["mp3"], base / "episode.mp3"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("zoom.mp4", "the file is incomplete (the recording may not have finished saving)"),
+        ("voice.m4a", "the file is incomplete (the recording may not have finished saving)"),
+        ("obs.mkv", "cut short"),
+        ("browser.webm", "cut short"),
+        ("take.wav", "truncated: the file is cut short"),
+        ("take-odd.wav", "truncated: the file is cut short"),
+        ("take.flac", "cut short"),
+        ("episode.mp3", "cut short"),
+    ],
+)
+def test_cut_short_files_are_named_in_plain_words(
+    cut_files: dict[str, Path], name: str, words: str
+) -> None:
+    path = cut_files[name]
+    with pytest.raises(ProbeFailed) as caught:
+        probe(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: ") and words in message, message
+    assert "\n" not in message
+    assert not [j for j in JARGON if j in message], message
