@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
+from pipeline.confine import CatalogFile, check_storage_folder
 from pipeline.errors import (
     KeyInvalid,
     PreconditionFailed,
@@ -96,7 +97,7 @@ class Storage(Protocol):
     def put(
         self,
         key: str,
-        source: Path | bytes,
+        source: Path | bytes | CatalogFile,
         *,
         content_type: str,
         cache_control: str,
@@ -168,14 +169,15 @@ def open_storage(
 
     Args:
         url: ``s3://BUCKET[/PREFIX]``, or a folder (relative paths are under ``workspace``;
-            ``""`` means ``public``).
+            ``""`` means ``public``; see :func:`pipeline.confine.check_storage_folder`).
         workspace: the show workspace directory.
         endpoint_url: S3 endpoint overriding boto3's own configuration (``AWS_ENDPOINT_URL``,
             ``AWS_ENDPOINT_URL_S3``, the profile's ``endpoint_url``).
         max_attempts: boto3 attempts per request for writes (reads fail faster).
 
     Raises:
-        StorageError: the URL is unusable.
+        StorageError: the URL is unusable, or names a folder outside the workspace that is
+            not allowed (``/``, a parent of the workspace, a system folder).
     """
     if url.startswith("s3://"):
         parts = urlsplit(url)
@@ -187,10 +189,8 @@ def open_storage(
         )
     if "://" in url:
         raise StorageError(f"{url}: unsupported storage URL (use a folder or s3://BUCKET/PREFIX)")
-    folder = Path(url or "public").expanduser()
-    if not folder.is_absolute():
-        folder = workspace / folder
-    return LocalFolderStorage(folder)
+    # Inside the workspace, or an absolute folder of its own: never /, .., or /etc.
+    return LocalFolderStorage(check_storage_folder(url, workspace=workspace))
 
 
 # --------------------------------------------------------------------------------------------
@@ -261,7 +261,7 @@ class LocalFolderStorage:
             return None
         return digest.hexdigest()
 
-    def _write_atomic(self, key: str, source: Path | bytes) -> int:
+    def _write_atomic(self, key: str, source: Path | bytes | CatalogFile) -> int:
         path = self._path(key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -289,7 +289,7 @@ class LocalFolderStorage:
     def put(
         self,
         key: str,
-        source: Path | bytes,
+        source: Path | bytes | CatalogFile,
         *,
         content_type: str,
         cache_control: str,
@@ -623,7 +623,7 @@ class S3Storage:
     def put(
         self,
         key: str,
-        source: Path | bytes,
+        source: Path | bytes | CatalogFile,
         *,
         content_type: str,
         cache_control: str,
@@ -651,17 +651,27 @@ class S3Storage:
 
         def call() -> None:
             sub = _Progress()
-            fileobj: Any = io.BytesIO(source) if isinstance(source, bytes) else str(source)
-            future = self._transfer_manager().upload(
-                fileobj, self.bucket, full, extra_args=extra, subscribers=[sub]
-            )
+            fileobj: Any
+            if isinstance(source, bytes):
+                fileobj = io.BytesIO(source)
+            elif isinstance(source, Path):
+                fileobj = str(source)
+            else:
+                # A catalog file: opened without following symlinks, hashed as it streams.
+                fileobj = source.open("rb")
             try:
+                future = self._transfer_manager().upload(
+                    fileobj, self.bucket, full, extra_args=extra, subscribers=[sub]
+                )
                 future.result()
             except BaseException:
                 # Retries re-send bytes: tell the progress bar to go back.
                 if progress is not None and sub.sent:
                     progress(-sub.sent)
                 raise
+            finally:
+                if not isinstance(fileobj, str):
+                    fileobj.close()
 
         self._retrying("upload", key, call)
 

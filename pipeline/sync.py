@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipeline.confine import CatalogFile
 from pipeline.errors import (
     ObjectConflict,
     PreconditionFailed,
@@ -67,7 +68,7 @@ class PublishObject:
     """One object of a release, as the publisher hands it over."""
 
     key: str
-    source: Path | bytes
+    source: Path | bytes | CatalogFile  # CatalogFile: read confined and checked
     content_type: str
     cache_control: str
     sha256: str
