@@ -29,6 +29,7 @@ from feeds.rss import render_feed
 from feeds.validate import validate_feed
 
 from .assets import sha256_file
+from .confine import CatalogFile, hash_confined
 from .storage import Storage, open_storage
 from .sync import PublishObject, PublishProgress, plan_is_unchanged, publish_objects
 
@@ -292,9 +293,8 @@ def show_artwork(workspace: Path, show: Show, *, cache: bool = True) -> Asset | 
 def _asset_for(workspace: Path, path: Path) -> Asset:
     rel = path.relative_to(workspace).as_posix()
     mime = "image/png" if path.suffix == ".png" else "image/jpeg"
-    return Asset(
-        path=rel, key=rel, size_bytes=path.stat().st_size, sha256=sha256_file(path), mime_type=mime
-    )
+    size, sha256 = hash_confined(workspace, rel)  # no symlinks, no FIFOs
+    return Asset(path=rel, key=rel, size_bytes=size, sha256=sha256, mime_type=mime)
 
 
 def media_objects(
@@ -328,23 +328,14 @@ def _download_name(stem: str, asset: Asset | None) -> str | None:
 
 
 def _media_object(workspace: Path, asset: Asset, download_name: str | None) -> PublishObject:
-    path = workspace / asset.path
-    try:
-        size = path.stat().st_size
-    except OSError:
-        raise FieldInvalid(
-            asset.path, "is listed in the catalog but missing from the workspace"
-        ) from None
-    if size != asset.size_bytes:
-        raise FieldInvalid(
-            asset.path,
-            f"is {size} bytes but the catalog says {asset.size_bytes}; it was changed "
-            "after 'kotocast add' (published media must not change)",
-        )
+    # Only a regular file inside the workspace (no symlink anywhere below it), checked when
+    # opened; its bytes are hashed as they upload and must match the catalog (confine.py).
+    source = CatalogFile(workspace, asset.path, asset.size_bytes, asset.sha256)
+    source.check()
     disposition = f'attachment; filename="{download_name}"' if download_name else None
     return PublishObject(
         key=asset.key,
-        source=path,
+        source=source,
         content_type=asset.mime_type,
         cache_control=MEDIA_CACHE,
         sha256=asset.sha256,
