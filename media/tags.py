@@ -14,6 +14,7 @@ atomically: a failure leaves the file as it was.
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import shutil
@@ -50,18 +51,25 @@ from mutagen.id3 import (
 from mutagen.mp4 import MP4, MP4Cover, MP4FreeForm
 
 from media.errors import TagWriteFailed
+from media.languages import iso639_2b
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
 class ChapterMark:
-    """One chapter: start and end in seconds, a title, optionally a link."""
+    """One chapter: start and end in seconds, a title, optionally a link and a picture.
+
+    ``toc=False`` (Podcast Index chapters ``toc: false``) keeps the chapter out of the
+    ``CTOC`` table of contents: players still seek by it but do not list it.
+    """
 
     start_s: float
     end_s: float
     title: str
     url: str | None = None
+    image: bytes | None = None  # JPEG or PNG, embedded as the chapter's APIC sub-frame
+    toc: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,84 +91,67 @@ class AudioTags:
     guid: str | None = None
 
 
-# ISO 639-1 -> ISO 639-2/B (what ID3 TLAN asks for). The languages kotocast's producers use
-# first, then other common ones. Three-letter codes pass through unchanged.
-ISO_639_2: dict[str, str] = {
-    "fi": "fin",
-    "sv": "swe",
-    "en": "eng",
-    "ar": "ara",
-    "so": "som",
-    "fa": "per",
-    "ru": "rus",
-    "uk": "ukr",
-    "et": "est",
-    "se": "sme",
-    "de": "ger",
-    "fr": "fre",
-    "es": "spa",
-    "it": "ita",
-    "pt": "por",
-    "nl": "dut",
-    "da": "dan",
-    "no": "nor",
-    "nb": "nob",
-    "nn": "nno",
-    "is": "ice",
-    "pl": "pol",
-    "cs": "cze",
-    "sk": "slo",
-    "hu": "hun",
-    "ro": "rum",
-    "bg": "bul",
-    "el": "gre",
-    "tr": "tur",
-    "ku": "kur",
-    "ps": "pus",
-    "ur": "urd",
-    "hi": "hin",
-    "bn": "ben",
-    "zh": "chi",
-    "ja": "jpn",
-    "ko": "kor",
-    "vi": "vie",
-    "th": "tha",
-    "ti": "tir",
-    "am": "amh",
-    "sw": "swa",
-    "sq": "alb",
-    "sr": "srp",
-    "hr": "hrv",
-    "bs": "bos",
-    "lt": "lit",
-    "lv": "lav",
-    "he": "heb",
-    "ne": "nep",
-    "ta": "tam",
-    "tl": "tgl",
-    "my": "bur",
-    "km": "khm",
-    "ckb": "ckb",
-}
-
-
 def id3_language(language: str | None) -> str | None:
-    """Map a BCP 47 / ISO 639-1 tag to the ISO 639-2 code ID3 wants (``fi-FI`` -> ``fin``)."""
-    if not language:
-        return None
-    primary = language.strip().replace("_", "-").split("-")[0].lower()
-    if len(primary) == 3 and primary.isalpha():
-        return primary
-    return ISO_639_2.get(primary)
+    """Map a BCP 47 / ISO 639-1 tag to the ISO 639-2 code ID3 wants (``fi-FI`` -> ``fin``).
+
+    The bibliographic form (``ger``, ``fre``, ``per``), from :mod:`media.languages`; a
+    three-letter code passes through; None for an unknown two-letter code.
+    """
+    return iso639_2b(language)
+
+
+def _image_mime(data: bytes) -> str:
+    return "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
 
 
 def _cover_mime(tags: AudioTags) -> str:
     if tags.cover_mime:
         return tags.cover_mime
     assert tags.cover is not None
-    if tags.cover.startswith(b"\x89PNG"):
-        return "image/png"
-    return "image/jpeg"
+    return _image_mime(tags.cover)
+
+
+#: Cover art embedded in MP4/M4A files: players show it at thumbnail size, and a full
+#: 3000 px PNG (2-3 MB) would make a 600 KB video five times larger.
+MP4_COVER_MAX_PX = 600
+MP4_COVER_MAX_BYTES = 150_000
+_MP4_COVER_QUALITIES = (85, 75, 65, 50)
+
+
+def small_cover(data: bytes) -> bytes:
+    """Return cover art as a JPEG of at most 600 px a side and about 150 KB.
+
+    A JPEG already within :data:`MP4_COVER_MAX_PX` and :data:`MP4_COVER_MAX_BYTES` is kept
+    byte for byte; anything else is scaled down (Lanczos), flattened to RGB and encoded at
+    quality 85, stepping down to 50 until it fits the byte budget (deterministic: the same
+    input and Pillow give the same bytes).
+
+    Raises:
+        ValueError: the bytes are not a picture Pillow can read.
+    """
+    # Pillow is imported here: only MP4 tagging needs it, and it costs ~40 ms at import.
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            fits = max(image.size) <= MP4_COVER_MAX_PX and len(data) <= MP4_COVER_MAX_BYTES
+            if image.format == "JPEG" and fits:
+                return data
+            image.draft("RGB", (MP4_COVER_MAX_PX, MP4_COVER_MAX_PX))
+            picture = image.convert("RGBA" if "A" in image.getbands() else "RGB")
+    except (UnidentifiedImageError, OSError) as exc:
+        raise ValueError(f"cover art unreadable: {exc}") from None
+    if picture.mode == "RGBA":  # flatten transparency on white, as media.artwork does
+        background = Image.new("RGB", picture.size, (255, 255, 255))
+        background.paste(picture, mask=picture.getchannel("A"))
+        picture = background
+    picture.thumbnail((MP4_COVER_MAX_PX, MP4_COVER_MAX_PX), Image.Resampling.LANCZOS)
+    for quality in _MP4_COVER_QUALITIES:
+        out = io.BytesIO()
+        picture.save(out, format="JPEG", quality=quality, optimize=True)
+        if out.tell() <= MP4_COVER_MAX_BYTES:
+            break
+    return out.getvalue()
 
 
 def _track(tags: AudioTags) -> list[Frame]:
@@ -222,10 +213,22 @@ def _chapters(tags: AudioTags) -> list[Frame]:
     ids = []
     for i, mark in enumerate(sorted(tags.chapters, key=lambda c: c.start_s)):
         element_id = f"chp{i}"
-        ids.append(element_id)
+        if mark.toc:
+            ids.append(element_id)
         sub: list[Frame] = [TIT2(encoding=Encoding.UTF8, text=mark.title)]
         if mark.url:
             sub.append(WXXX(encoding=Encoding.UTF8, desc="", url=mark.url))
+        if mark.image:
+            # Chapter Frame Addendum section 5: an APIC sub-frame is the chapter's picture.
+            sub.append(
+                APIC(
+                    encoding=Encoding.UTF8,
+                    mime=_image_mime(mark.image),
+                    type=PictureType.OTHER,
+                    desc=f"chapter {i + 1}",
+                    data=mark.image,
+                )
+            )
         frames.append(
             CHAP(
                 element_id=element_id,
@@ -331,7 +334,7 @@ def write_id3(path: Path, tags: AudioTags) -> None:
     log.debug("wrote ID3v2.3 tags to %s", path)
 
 
-def _mp4_items(tags: AudioTags) -> dict[str, Any]:
+def _mp4_items(tags: AudioTags, cover: bytes | None) -> dict[str, Any]:
     items: dict[str, Any] = {
         "\xa9nam": [tags.title],
         "\xa9ART": [tags.artist],
@@ -358,14 +361,17 @@ def _mp4_items(tags: AudioTags) -> dict[str, Any]:
         items["----:com.apple.iTunes:LANGUAGE"] = [
             MP4FreeForm((id3_language(tags.language) or tags.language).encode())
         ]
-    if tags.cover:
-        fmt = MP4Cover.FORMAT_PNG if _cover_mime(tags) == "image/png" else MP4Cover.FORMAT_JPEG
-        items["covr"] = [MP4Cover(tags.cover, imageformat=fmt)]
+    if cover:
+        items["covr"] = [MP4Cover(cover, imageformat=MP4Cover.FORMAT_JPEG)]
     return items
 
 
 def write_mp4_tags(path: Path, tags: AudioTags) -> None:
     """Replace an M4A/MP4 file's iTunes metadata with ``tags`` (cover in ``covr``).
+
+    The cover is embedded as a small JPEG (:func:`small_cover`: at most 600 px, ~150 KB),
+    not the 1400-3000 px artwork the feed links to. The episode guid goes into ``egid`` and
+    the feed URL into ``purl``, the atoms Apple's own podcast files carry.
 
     Chapters are not written (mutagen cannot write MP4 chapter tracks); publish them as
     Podcast Index JSON chapters instead.
@@ -376,6 +382,10 @@ def write_mp4_tags(path: Path, tags: AudioTags) -> None:
     """
     path = Path(path)
     _validate(path, tags)
+    try:
+        cover = small_cover(tags.cover) if tags.cover else None
+    except ValueError as exc:
+        raise TagWriteFailed(f"{path}: cannot write tags: {exc}") from None
 
     def write(target: Path) -> None:
         mp4 = MP4(target)
@@ -383,7 +393,7 @@ def write_mp4_tags(path: Path, tags: AudioTags) -> None:
             mp4.add_tags()
         assert mp4.tags is not None
         mp4.tags.clear()
-        for key, value in _mp4_items(tags).items():
+        for key, value in _mp4_items(tags, cover).items():
             mp4.tags[key] = value
         mp4.save()
         check = MP4(target)

@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 import subprocess
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from mutagen.id3 import ID3
-from mutagen.mp4 import MP4
+from mutagen.mp4 import MP4, MP4Cover
+from PIL import Image
 
 from media.errors import TagWriteFailed
-from media.tags import AudioTags, ChapterMark, id3_language, write_id3, write_mp4_tags
+from media.tags import (
+    MP4_COVER_MAX_BYTES,
+    AudioTags,
+    ChapterMark,
+    id3_language,
+    small_cover,
+    write_id3,
+    write_mp4_tags,
+)
 from tests import mediagen
 
 pytestmark = pytest.mark.slow
@@ -114,6 +125,10 @@ def test_rewriting_replaces_old_tags(mp3: Path, tags: AudioTags) -> None:
         ("ru", "rus"),
         ("uk", "ukr"),
         ("fin", "fin"),
+        ("de", "ger"),
+        ("se", "sme"),
+        ("ckb", "ckb"),
+        ("zh-Hant-TW", "chi"),
         (None, None),
         ("xx", None),
     ],
@@ -160,8 +175,68 @@ def test_mp4_tags_read_back(tmp_path: Path, speech_quiet: Path, tags: AudioTags)
     assert mp4.tags["trkn"] == [(3, 0)]
     assert mp4.tags["ldes"] == [tags.description]
     assert mp4.tags["pcst"] is True
-    assert bytes(mp4.tags["covr"][0]) == tags.cover
+    assert mp4.tags["egid"] == [tags.guid]
+    assert mp4.tags["purl"] == ["https://example.org/feed.xml"]
     assert bytes(mp4.tags["----:com.apple.iTunes:LANGUAGE"][0]) == b"fin"
+    cover = mp4.tags["covr"][0]
+    assert cover.imageformat == MP4Cover.FORMAT_JPEG
+    with Image.open(io.BytesIO(bytes(cover))) as image:
+        assert image.format == "JPEG" and image.size == (600, 600)
+    assert len(cover) <= MP4_COVER_MAX_BYTES
+
+
+def test_mp4_cover_of_a_big_png_is_a_small_jpeg(tmp_path: Path, tags: AudioTags) -> None:
+    # A detailed 3000 px PNG (what Apple's artwork rules allow) must not bloat every video.
+    art = Image.effect_mandelbrot((3000, 3000), (-2.2, -1.4, 0.8, 1.4), 120).convert("RGB")
+    noisy = Image.merge(
+        "RGB", (art.getchannel(0), Image.effect_noise((3000, 3000), 60), art.getchannel(0))
+    )
+    buffer = io.BytesIO()
+    noisy.save(buffer, format="PNG")
+    big = buffer.getvalue()
+    assert len(big) > 2_000_000
+    m4a = mediagen.make_speech(tmp_path / "episode.m4a", 1.0, -20.0)
+    size_before = m4a.stat().st_size
+    write_mp4_tags(m4a, replace(tags, cover=big))
+    cover = bytes(MP4(m4a).tags["covr"][0])  # type: ignore[index]
+    with Image.open(io.BytesIO(cover)) as image:
+        assert image.format == "JPEG" and max(image.size) == 600
+    assert len(cover) <= MP4_COVER_MAX_BYTES
+    assert m4a.stat().st_size - size_before < MP4_COVER_MAX_BYTES + 20_000
+
+
+def test_small_jpeg_cover_is_kept_byte_for_byte() -> None:
+    buffer = io.BytesIO()
+    Image.new("RGB", (500, 500), (200, 30, 30)).save(buffer, format="JPEG")
+    assert small_cover(buffer.getvalue()) == buffer.getvalue()
+
+
+def test_unreadable_mp4_cover_fails_with_the_path(
+    tmp_path: Path, tags: AudioTags, unchanged: Callable[[Path], Callable[[], None]]
+) -> None:
+    m4a = mediagen.make_speech(tmp_path / "episode.m4a", 1.0, -20.0)
+    check = unchanged(m4a)
+    with pytest.raises(TagWriteFailed, match=r"episode\.m4a: cannot write tags: cover art"):
+        write_mp4_tags(m4a, replace(tags, cover=b"not a picture"))
+    check()
+
+
+def test_chapter_pictures_and_hidden_chapters(mp3: Path, tags: AudioTags) -> None:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 64), (0, 90, 160)).save(buffer, format="JPEG")
+    marks = (
+        ChapterMark(0.0, 2.5, "Alku", image=buffer.getvalue()),
+        ChapterMark(2.5, 4.0, "Mainos", toc=False),
+        ChapterMark(4.0, 6.0, "Haastattelu"),
+    )
+    write_id3(mp3, replace(tags, chapters=marks))
+    id3 = ID3(mp3)
+    assert id3.getall("CTOC")[0].child_element_ids == ["chp0", "chp2"]
+    chaps = sorted(id3.getall("CHAP"), key=lambda c: c.start_time)
+    assert len(chaps) == 3
+    (picture,) = chaps[0].sub_frames.getall("APIC")
+    assert picture.mime == "image/jpeg" and picture.data == buffer.getvalue()
+    assert not chaps[2].sub_frames.getall("APIC")
 
 
 def test_mp4_tags_on_an_mp3_fail_cleanly(
