@@ -41,3 +41,11 @@ class TagWriteFailed(MediaError):
 
 class ArtworkInvalid(MediaError):
     """Cover art that is not an image, or cannot be made square RGB JPEG/PNG."""
+
+
+class AudioTooShort(MediaError):
+    """A recording too short to be an episode (and too short to measure its loudness)."""
+
+
+class DcOffsetTooLarge(MediaError):
+    """A recording whose waveform sits off centre (DC offset) more than can be repaired."""
