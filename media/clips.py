@@ -1,9 +1,9 @@
 """Render short clips (soundbite teasers) from an episode.
 
 ffmpeg cuts just the clip (``-ss``/``-t`` before ``-i``: it seeks, never decodes the whole
-episode) to a temporary WAV; pydub then applies the fades and exports the MP3. pydub holds
-audio in memory (~56 MB per minute of 48 kHz stereo), which is fine for a clip and never
-acceptable for an episode: hence the length cap.
+episode) to a temporary WAV, whose real length is probed (a clip past the end of the episode
+comes out short), then fades it in and out and encodes the MP3. Both steps go through
+:mod:`media.ffmpeg`, so the children die with kotocast like every other ffmpeg.
 """
 
 from __future__ import annotations
@@ -13,12 +13,10 @@ import os
 import tempfile
 from pathlib import Path
 
-from pydub import AudioSegment
-from pydub.exceptions import CouldntEncodeError, PydubException
-
-from media.errors import EncodeFailed
-from media.ffmpeg import ffmpeg_binary, run_ffmpeg
+from media.errors import EncodeFailed, MediaError
+from media.ffmpeg import run_ffmpeg
 from media.filtergraph import input_url
+from media.probe import probe
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +47,7 @@ def render_teaser(
         ``dst``.
 
     Raises:
-        EncodeFailed: bad times, a clip past the end of ``src``, or ffmpeg/pydub failing.
+        EncodeFailed: bad times, a clip past the end of ``src``, or ffmpeg failing.
     """
     src, dst = Path(src), Path(dst)
     if start_s < 0 or duration_s <= 0 or duration_s > MAX_CLIP_S:
@@ -80,29 +78,34 @@ def render_teaser(
             what="cannot render teaser",
         )
         try:
-            clip = AudioSegment.from_wav(wav)
-        except (PydubException, OSError, ValueError) as exc:
-            raise EncodeFailed(f"{src}: cannot render teaser: {exc}") from None
-        if len(clip) < duration_s * 1000 - 250:  # a frame or two of slack
+            got_s = probe(wav).duration_s
+        except MediaError:
+            got_s = 0.0
+        if got_s < duration_s - 0.25:  # a frame or two of slack
             raise EncodeFailed(
                 f"{src}: cannot render teaser: {start_s:g}+{duration_s:g} s runs past the end "
-                f"of the audio (got {len(clip) / 1000:.1f} s)"
+                f"of the audio (got {got_s:.1f} s)"
             )
-        fade_ms = int(min(fade_s, duration_s / 3) * 1000)
-        clip = clip.fade_in(fade_ms).fade_out(fade_ms)
+        fade = min(fade_s, got_s / 3)
         tmp_mp3 = Path(tmpdir) / "teaser.mp3"
-        # pydub spawns ffmpeg itself; point it at the same binary (FFMPEG_PATH) as we use.
-        AudioSegment.converter = ffmpeg_binary()
-        try:
-            clip.export(
-                tmp_mp3,
-                format="mp3",
-                codec="libmp3lame",
-                bitrate=f"{bitrate_kbps}k",
-                parameters=["-id3v2_version", "3"],
-            )
-        except (CouldntEncodeError, PydubException, OSError) as exc:
-            raise EncodeFailed(f"{src}: cannot render teaser: {exc}") from None
+        run_ffmpeg(
+            [
+                "-i",
+                input_url(wav),
+                "-af",
+                f"afade=t=in:d={fade:.3f},afade=t=out:st={got_s - fade:.3f}:d={fade:.3f}",
+                "-c:a",
+                "libmp3lame",
+                "-b:a",
+                f"{bitrate_kbps}k",
+                "-id3v2_version",
+                "3",
+                "-y",
+                str(tmp_mp3),
+            ],
+            path=src,
+            what="cannot render teaser",
+        )
         os.replace(tmp_mp3, dst)
     log.debug("rendered teaser %s from %s at %g+%g s", dst, src, start_s, duration_s)
     return dst

@@ -35,3 +35,23 @@ def test_teaser_past_the_end_is_refused(tmp_path: Path, speech_mp3: Path) -> Non
 def test_bad_clip_times(tmp_path: Path, speech_mp3: Path, start: float, length: float) -> None:
     with pytest.raises(EncodeFailed, match="cannot render teaser"):
         render_teaser(speech_mp3, tmp_path / "t.mp3", start, length)
+
+
+def test_every_child_goes_through_the_runner(
+    tmp_path: Path, speech_mp3: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # pydub used to spawn its own ffmpeg, outside the runner's parent-death and kill handling.
+    import media.ffmpeg
+
+    spawned: list[str] = []
+    real = media.ffmpeg._popen
+
+    def counting(args, **kwargs):  # type: ignore[no-untyped-def]
+        spawned.append(Path(args[0]).name)
+        return real(args, **kwargs)
+
+    monkeypatch.setattr(media.ffmpeg, "_popen", counting)
+    render_teaser(speech_mp3, tmp_path / "teaser.mp3", 1.0, 2.0)
+    assert spawned.count("ffmpeg") == 2 and "ffprobe" in spawned
+    source = (Path(media.ffmpeg.__file__).parent / "clips.py").read_text(encoding="utf-8")
+    assert "pydub" not in source
