@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from unidecode import unidecode
 
@@ -19,6 +19,11 @@ from .errors import FieldInvalid
 TITLE_MAX_CHARS = 255
 DESCRIPTION_MAX_BYTES = 4000
 SLUG_MAX_CHARS = 80
+# Publish times outside these years are refused (also so every UTC conversion and RFC 2822
+# date stays representable); before 2000 or over a year ahead they are accepted with a warning.
+PUBLISH_MIN_YEAR = 1900
+PUBLISH_MAX_YEAR = 2999
+PUBLISH_WARN_BEFORE_YEAR = 2000
 
 _SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
 # Characters XML 1.0 cannot carry, plus other C0/C1 controls that never belong in a title.
@@ -145,7 +150,7 @@ def parse_publish_at(value: object, field: str = "--publish-at") -> datetime:
     or late.
 
     Raises:
-        FieldInvalid: unparsable, or no UTC offset.
+        FieldInvalid: unparsable, no UTC offset, or outside the years 1900-2999 (in UTC).
     """
     if isinstance(value, datetime):
         parsed = value
@@ -166,7 +171,31 @@ def parse_publish_at(value: object, field: str = "--publish-at") -> datetime:
         raise FieldInvalid(
             field, f"{value!s} has no UTC offset; add one, e.g. {parsed.isoformat()}+02:00"
         )
+    try:
+        # 9999-12-31T23:59:59-12:00 is year 10000 in UTC, which Python cannot represent.
+        in_utc = parsed.astimezone(UTC)
+    except OverflowError:
+        in_utc = None
+    if in_utc is None or not PUBLISH_MIN_YEAR <= in_utc.year <= PUBLISH_MAX_YEAR:
+        raise FieldInvalid(
+            field,
+            f"{value!s} is not a plausible publish date (years {PUBLISH_MIN_YEAR}-"
+            f"{PUBLISH_MAX_YEAR} are accepted)",
+        )
     return parsed.replace(microsecond=0)
+
+
+def publish_at_warning(when: datetime, now: datetime) -> str | None:
+    """Return a one-line warning for a publish time that is probably a typo, else None.
+
+    Dates before 2000 (before podcasts existed) and more than a year ahead are accepted,
+    because a producer may mean them, but they are usually a mistyped year.
+    """
+    if when.year < PUBLISH_WARN_BEFORE_YEAR:
+        return f"{when.isoformat()} is before {PUBLISH_WARN_BEFORE_YEAR}: is the year right?"
+    if when - now > timedelta(days=366):
+        return f"{when.isoformat()} is more than a year away: is the year right?"
+    return None
 
 
 def positive_int(value: object, field: str) -> int:
