@@ -1,23 +1,67 @@
 """Chapter lists: read what producers write, render Podcast Index JSON chapters.
 
 Producers give either plain lines ``HH:MM:SS Title`` or a Podcast Index JSON chapters file
-(``{"version": "1.2.0", "chapters": [{"startTime": 0, "title": "..."}]}``).
+(``{"version": "1.2.0", "chapters": [{"startTime": 0, "title": "..."}]}``). Every field of
+the Podcast Index chapters format (``docs/jsonChapters.md``) is kept from JSON input:
+``startTime``, ``title``, ``endTime``, ``img``, ``url``, ``toc`` (false: hidden from the
+table of contents) and ``location`` (``name``, ``geo``, ``osm``); see :class:`ChapterEntry`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .errors import FieldInvalid
 from .model import Chapter
 from .text import clean_title, parse_clock
 
 MAX_CHAPTERS_FILE_BYTES = 1_000_000
+CHAPTERS_VERSION = "1.2.0"
 
 
-def read_chapters(path: Path, *, duration_s: float | None = None) -> tuple[Chapter, ...]:
-    """Read a chapters file (plain lines or JSON), sorted and checked.
+@dataclass(frozen=True, slots=True)
+class ChapterLocation:
+    """A chapter's ``location``: a place name, an RFC 5870 ``geo:`` URI, an OSM id."""
+
+    name: str
+    geo: str | None = None
+    osm: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChapterEntry:
+    """One chapter with every field of the Podcast Index chapters format.
+
+    The same first three fields as :class:`episodes.model.Chapter`; :func:`to_chapter`
+    carries the rest over when the model has them.
+    """
+
+    start_s: float
+    title: str
+    url: str | None = None
+    end_s: float | None = None
+    img: str | None = None  # absolute URL, or a path relative to the chapters file
+    toc: bool = True
+    location: ChapterLocation | None = None
+
+
+def to_chapter(entry: ChapterEntry) -> Chapter:
+    """Return ``entry`` as the episode model's :class:`Chapter`, with every field it holds."""
+    names = {f.name for f in dataclasses.fields(Chapter)}
+    values = {f.name: getattr(entry, f.name) for f in dataclasses.fields(entry)}
+    return Chapter(**{k: v for k, v in values.items() if k in names})
+
+
+def read_chapter_entries(
+    path: Path, *, duration_s: float | None = None
+) -> tuple[ChapterEntry, ...]:
+    """Read a chapters file (plain lines or JSON) keeping every field, sorted and checked.
 
     Raises:
         FieldInvalid: unreadable, malformed, unordered, or past the episode's end.
@@ -46,7 +90,16 @@ def read_chapters(path: Path, *, duration_s: float | None = None) -> tuple[Chapt
     return tuple(chapters)
 
 
-def _from_lines(text: str, field: str) -> list[Chapter]:
+def read_chapters(path: Path, *, duration_s: float | None = None) -> tuple[Chapter, ...]:
+    """Read a chapters file as the episode model's chapters (see :func:`read_chapter_entries`).
+
+    Raises:
+        FieldInvalid: unreadable, malformed, unordered, or past the episode's end.
+    """
+    return tuple(to_chapter(e) for e in read_chapter_entries(path, duration_s=duration_s))
+
+
+def _from_lines(text: str, field: str) -> list[ChapterEntry]:
     chapters = []
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip() or line.lstrip().startswith("#"):
@@ -58,35 +111,135 @@ def _from_lines(text: str, field: str) -> list[Chapter]:
             raise FieldInvalid(
                 field, f"line {number}: expected 'HH:MM:SS Title', got {line.strip()!r}"
             ) from None
-        chapters.append(Chapter(start_s=start, title=clean_title(title, f"{field} line {number}")))
+        title = clean_title(title, f"{field} line {number}")
+        chapters.append(ChapterEntry(start_s=start, title=title))
     return chapters
 
 
-def _from_json(text: str, field: str) -> list[Chapter]:
+def _seconds(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise TypeError(f"{name} {value!r} is not a number of seconds")
+    if value < 0:
+        raise ValueError(f"{name} {value!r} is negative")
+    return float(value)
+
+
+def _optional_text(item: dict[str, Any], key: str) -> str | None:
+    value = item.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"{key} {value!r} is not a string")
+    return value.strip() or None
+
+
+def _location(value: Any) -> ChapterLocation | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not isinstance(value.get("name"), str):
+        raise TypeError(f"location {value!r} is not {{'name': ..., 'geo': ...}}")
+    return ChapterLocation(
+        name=value["name"].strip(),
+        geo=_optional_text(value, "geo"),
+        osm=_optional_text(value, "osm"),
+    )
+
+
+def _entry(item: Any, where: str) -> ChapterEntry:
+    if not isinstance(item, dict):
+        raise TypeError(f"{where} is not an object")
+    start = _seconds(item["startTime"], "startTime")
+    end = None if item.get("endTime") is None else _seconds(item["endTime"], "endTime")
+    if end is not None and end <= start:
+        raise ValueError(f"endTime {end:g} is not after startTime {start:g}")
+    toc = item.get("toc", True)
+    if not isinstance(toc, bool):
+        raise TypeError(f"toc {toc!r} is not true or false")
+    title = item.get("title")
+    # jsonChapters.md: title is optional; a chapter listed in the table of contents needs one.
+    title = "" if not title and not toc else clean_title(title or "", where)
+    return ChapterEntry(
+        start_s=start,
+        title=title,
+        url=_optional_text(item, "url"),
+        end_s=end,
+        img=_optional_text(item, "img"),
+        toc=toc,
+        location=_location(item.get("location")),
+    )
+
+
+def _from_json(text: str, field: str) -> list[ChapterEntry]:
     try:
         data = json.loads(text)
         items = data["chapters"]
         if not isinstance(items, list):
-            raise TypeError
-        return [
-            Chapter(
-                start_s=float(item["startTime"]),
-                title=clean_title(item.get("title", ""), f"{field} chapter {i + 1}"),
-                url=item.get("url") if isinstance(item.get("url"), str) else None,
-            )
-            for i, item in enumerate(items)
-        ]
+            raise TypeError("'chapters' is not a list")
+        return [_entry(item, f"{field} chapter {i + 1}") for i, item in enumerate(items)]
+    except FieldInvalid as exc:
+        raise FieldInvalid(exc.field, exc.why) from None
     except (ValueError, KeyError, TypeError) as exc:
         raise FieldInvalid(field, f"not Podcast Index JSON chapters: {exc}") from None
 
 
-def render_chapters_json(chapters: tuple[Chapter, ...]) -> bytes:
-    """Return Podcast Index JSON chapters (``application/json+chapters``), deterministic bytes."""
+def render_chapters_json(
+    chapters: Sequence[Chapter | ChapterEntry], *, images: dict[str, str] | None = None
+) -> bytes:
+    """Return Podcast Index JSON chapters (``application/json+chapters``), deterministic bytes.
+
+    Args:
+        chapters: the chapters; every field they carry is written (``toc`` only when false).
+        images: ``img`` as given -> the URL it is published under (chapter pictures that
+            were files beside the producer's chapters file); others are written as given.
+    """
     items = []
     for c in chapters:
-        item: dict[str, object] = {"startTime": round(c.start_s, 3), "title": c.title}
+        item: dict[str, object] = {"startTime": round(c.start_s, 3)}
+        if c.title:  # a hidden (toc: false) chapter may have none
+            item["title"] = c.title
         if c.url:
             item["url"] = c.url
+        end_s = getattr(c, "end_s", None)
+        if end_s is not None:
+            item["endTime"] = round(end_s, 3)
+        img = getattr(c, "img", None)
+        if img:
+            item["img"] = (images or {}).get(img, img)
+        if getattr(c, "toc", True) is False:
+            item["toc"] = False
+        location = getattr(c, "location", None)
+        if location is not None:
+            place: dict[str, str] = {"name": location.name}
+            if location.geo:
+                place["geo"] = location.geo
+            if location.osm:
+                place["osm"] = location.osm
+            item["location"] = place
         items.append(item)
-    doc = {"version": "1.2.0", "chapters": items}
+    doc = {"version": CHAPTERS_VERSION, "chapters": items}
     return (json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
+def chapter_images(chapters: Sequence[ChapterEntry], chapters_file: Path) -> dict[str, Path]:
+    """Return the chapter pictures given as files: ``img`` as written -> the file.
+
+    A relative ``img`` is resolved beside the chapters file; absolute URLs are left alone.
+
+    Raises:
+        FieldInvalid: a relative ``img`` that is not a file there.
+    """
+    found: dict[str, Path] = {}
+    for c in chapters:
+        if not c.img or c.img.startswith(("http://", "https://")):
+            continue
+        relative = Path(c.img)
+        if relative.is_absolute() or ".." in relative.parts:
+            raise FieldInvalid(
+                f"--chapters {chapters_file}",
+                f"chapter image {c.img!r} must be a URL or a file beside the chapters file",
+            )
+        path = chapters_file.parent / relative
+        if not path.is_file():
+            raise FieldInvalid(f"--chapters {chapters_file}", f"chapter image {c.img!r} not found")
+        found[c.img] = path
+    return found
