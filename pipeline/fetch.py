@@ -430,6 +430,21 @@ def fetch_bytes(url: str, *, policy: FetchPolicy, max_bytes: int, trusted: bool 
         return response.read_all(max_bytes)
 
 
+def fetch_feed_url(url: str, *, max_bytes: int = 50_000_000) -> bytes:
+    """Fetch a feed URL the producer typed (``kotocast validate URL``) under the policy.
+
+    Its own host may be private (the producer chose it); redirects elsewhere are checked,
+    and go to http(s) only. ``KOTOCAST_ALLOW_PRIVATE_NETWORK=1`` lifts the address check.
+
+    Raises:
+        FetchError: refused, failed, timed out (60 s) or larger than ``max_bytes``.
+    """
+    policy = FetchPolicy(
+        allow_private_network=private_network_allowed(), timeout_s=20, deadline_s=60
+    )
+    return fetch_bytes(url, policy=policy, max_bytes=max_bytes, trusted=True)
+
+
 def _why(exc: BaseException) -> str:
     if isinstance(exc, TimeoutError | socket.timeout):
         return "timed out"
@@ -449,6 +464,7 @@ __all__ = [
     "Response",
     "address_refusal",
     "fetch_bytes",
+    "fetch_feed_url",
     "is_http_url",
     "normalize_url",
     "open_url",
