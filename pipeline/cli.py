@@ -73,7 +73,9 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _error(exc: Exception) -> None:
-    message = " ".join(str(exc).split("\n"))
+    from .logs import redact  # an endpoint_url's password never reaches the terminal
+
+    message = redact(" ".join(str(exc).split("\n")))
     click.echo(f"kotocast: error: {message}", err=True)
 
 
@@ -133,16 +135,20 @@ def _upload_bar() -> Iterator[Callable[[str, int, int], None] | None]:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", count=True, help="Log what happens (-vv: every ffmpeg command).")
+@click.option(
+    "--debug-http",
+    is_flag=True,
+    help="Also log boto3/botocore HTTP traffic (secrets redacted); for storage problems.",
+)
 @click.version_option(package_name="kotocast")
-def cli(verbose: int) -> None:
+def cli(verbose: int, debug_http: bool) -> None:
     """Publish a podcast or a multilingual video series to podcast apps.
 
     Every command except init works on the show in the current directory.
     """
-    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
-    logging.basicConfig(
-        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
+    from .logs import configure_logging
+
+    configure_logging(verbose, debug_http=debug_http)
 
 
 @cli.command()
@@ -375,7 +381,7 @@ def status(now_text: str | None, as_json: bool) -> None:
 @click.option("--now", "now_text", help="Judge future dates against this time.")
 def validate(feed: str | None, now_text: str | None) -> None:
     """Check FEED (a file or URL; default: this show's feed) against Apple/Podcast Index rules."""
-    from feeds.validate import fetch_feed, validate_feed
+    from feeds.validate import validate_feed
 
     from .publish import render_current_feed
 
@@ -383,13 +389,22 @@ def validate(feed: str | None, now_text: str | None) -> None:
     if feed is None:
         source, xml = render_current_feed(Path.cwd(), now=now)
     else:
-        source, xml = feed, fetch_feed(feed)
+        source, xml = feed, _read_feed(feed)
     problems = validate_feed(xml, source=source, now=now)
     for problem in problems:
         click.echo(str(problem))
     if problems:
         raise click.exceptions.Exit(EXIT_INPUT)
     click.echo(f"{source}: valid")
+
+
+def _read_feed(source: str) -> bytes:
+    """A typed URL through pipeline.fetch (redirects checked, http(s) only); else a file."""
+    from feeds.validate import fetch_feed
+
+    from .fetch import fetch_feed_url, is_http_url
+
+    return fetch_feed_url(source) if is_http_url(source) else fetch_feed(source)
 
 
 @cli.command()
@@ -419,7 +434,9 @@ def serve(host: str, port: int) -> None:
     show = load_show(Path.cwd())
     if show.storage.startswith("s3://"):
         raise FieldInvalid("kotocast.toml: storage.url", "serve previews folder storage only")
-    root = (Path.cwd() / show.storage).resolve()
+    from .confine import check_storage_folder  # never /, .. or a system folder
+
+    root = check_storage_folder(show.storage, workspace=Path.cwd())
     click.echo(f"serving {root} at http://{host}:{port}/ (feed: http://{host}:{port}/feed.xml)")
     serve_folder(root, host=host, port=port)
 
