@@ -87,7 +87,9 @@ def _add_until_encoding(workspace: Path, source: Path) -> tuple[subprocess.Popen
         tmps = [p for p in staging.rglob("*.tmp") if p.stat().st_size > 0]
         return bool(tmps) and len(ffmpegs_mentioning(str(source))) >= 1
 
-    assert wait_for(encoding, 60), proc.stderr.read() if proc.poll() is not None else "slow"
+    if not wait_for(encoding, 60):
+        proc.kill()
+        pytest.fail(f"the encode never started: {proc.communicate()[1]}")
     children = children_of(proc.pid)
     assert children, "no ffmpeg child while encoding"
     return proc, children
