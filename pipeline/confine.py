@@ -24,7 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .errors import PipelineError, StorageError
+from episodes.errors import FieldInvalid
+
+from .errors import PipelineError
 
 HASH_CHUNK_BYTES = 1 << 20
 
@@ -224,7 +226,7 @@ _SYSTEM_PREFIXES = (
 )
 
 
-def check_storage_folder(url: str, *, workspace: Path) -> Path:
+def check_storage_folder(url: str, *, workspace: Path, field: str = "storage.url") -> Path:
     """Return the folder a local storage URL names, refusing unsafe ones.
 
     A relative folder must stay strictly inside the workspace (``public``, ``site/out``; not
@@ -234,7 +236,7 @@ def check_storage_folder(url: str, *, workspace: Path) -> Path:
     hidden folder (``~/.ssh``, ``~/.aws``) or under a system folder (``/etc``, ``/usr``...).
 
     Raises:
-        StorageError: the folder is not allowed (the message says why).
+        FieldInvalid: the folder is not allowed (a settings error, exit 1; names ``field``).
     """
     raw = url or "public"
     folder = Path(raw).expanduser()
@@ -242,15 +244,16 @@ def check_storage_folder(url: str, *, workspace: Path) -> Path:
     if not folder.is_absolute():
         real = (ws / folder).resolve()
         if real == ws or not real.is_relative_to(ws):
-            raise StorageError(
-                f"storage.url {url!r}: a relative storage folder must be a folder inside the "
-                f"workspace (e.g. 'public'); {real} is not"
+            raise FieldInvalid(
+                field,
+                f"{url!r}: a relative storage folder must be a folder inside the workspace "
+                f"(e.g. 'public'); {real} is not",
             )
         return real
     real = folder.resolve()
     why = _absolute_refusal(real, ws)
     if why:
-        raise StorageError(f"storage.url {url!r}: {real} {why}; use a folder of its own")
+        raise FieldInvalid(field, f"{url!r}: {real} {why}; use a folder of its own")
     return real
 
 

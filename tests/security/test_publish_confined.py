@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from episodes.errors import FieldInvalid
 from episodes.model import Asset
 from pipeline.confine import CatalogFile, SourceRefused, check_storage_folder, hash_confined
-from pipeline.errors import StorageError
 from pipeline.publish import media_objects
 from pipeline.storage import LocalFolderStorage, S3Storage, open_storage
 from pipeline.sync import publish_objects
@@ -167,17 +167,17 @@ def test_unsafe_storage_folders_are_refused(
     workspace: Path, tmp_path: Path, url: str, why: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("HOME", str(tmp_path / "home" / "producer"))
-    with pytest.raises(StorageError, match=why):
+    with pytest.raises(FieldInvalid, match=why):
         open_storage(url, workspace=workspace)
 
 
 def test_storage_folder_above_the_workspace_or_through_a_symlink_is_refused(
     workspace: Path, tmp_path: Path
 ) -> None:
-    with pytest.raises(StorageError, match="folder above it"):
+    with pytest.raises(FieldInvalid, match="folder above it"):
         check_storage_folder(str(tmp_path), workspace=workspace)
     os.symlink(tmp_path, workspace / "out")
-    with pytest.raises(StorageError, match="inside the workspace"):
+    with pytest.raises(FieldInvalid, match="inside the workspace"):
         check_storage_folder("out", workspace=workspace)
 
 
