@@ -437,8 +437,14 @@ def serve(host: str, port: int) -> None:
     from .confine import check_storage_folder  # never /, .. or a system folder
 
     root = check_storage_folder(show.storage, workspace=Path.cwd())
-    click.echo(f"serving {root} at http://{host}:{port}/ (feed: http://{host}:{port}/feed.xml)")
-    serve_folder(root, host=host, port=port)
+    where = f"http://{host}:{port}/"
+    # Announced only once it listens: a busy port is one error line, exit 1 (ServeFailed).
+    serve_folder(
+        root,
+        host=host,
+        port=port,
+        ready=lambda _: click.echo(f"serving {root} at {where} (feed: {where}feed.xml)"),
+    )
 
 
 @cli.command()
