@@ -28,6 +28,12 @@ PUBLISH_WARN_BEFORE_YEAR = 2000
 _SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
 # Characters XML 1.0 cannot carry, plus other C0/C1 controls that never belong in a title.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+# Bidi embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): an override makes
+# a title read differently from what it says ("Trojan Source", CVE-2021-42574). Refused, not
+# stripped: kotocast never silently rewrites a producer's words. Arabic, Persian and Hebrew
+# need none of them (the Unicode bidi algorithm orders them); the marks U+200E/U+200F and
+# the joiners U+200C/U+200D (Persian) stay allowed.
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _BCP47_RE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 
 
@@ -62,6 +68,15 @@ def clean_text(
     bad = _CONTROL_RE.search(text)
     if bad:
         raise FieldInvalid(field, f"contains a control character U+{ord(bad.group()):04X}")
+    bidi = BIDI_CONTROLS.search(text)
+    if bidi:
+        code = ord(bidi.group())
+        raise FieldInvalid(
+            field,
+            f"contains the bidi control U+{code:04X} ({unicodedata.name(bidi.group())}) at "
+            f"character {bidi.start() + 1}: it can make the text read differently in apps; "
+            "remove it (right-to-left text needs no such control)",
+        )
     if multiline:
         lines = [line.rstrip() for line in text.split("\n")]
         text = "\n".join(lines).strip()
