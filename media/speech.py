@@ -329,16 +329,7 @@ def detect_hum(
         return None
     best: tuple[float, float, list[tuple[float, float, list[complex]]]] | None = None
     for mains in MAINS_HZ:
-        found = []
-        for k in range(1, max_harmonics + 1):
-            freq = mains * k
-            if freq + 5 >= rate / 2:
-                break
-            line = _bins(samples, rate, freq)
-            sides = sorted(_power(_bins(samples, rate, freq + d)) for d in (-5, -3, 3, 5))
-            prominence = 10 * math.log10(_power(line) / sides[len(sides) // 2])
-            if prominence >= min_prominence_db:
-                found.append((freq, prominence, line))
+        found = _lines(samples, rate, mains, max_harmonics, min_prominence_db)
         score = sum(p for _, p, _ in found)
         if found and (best is None or score > best[0]):
             best = (score, mains, found)
@@ -346,17 +337,43 @@ def detect_hum(
         return None
     _, mains, found = best
     fundamental = mains + _drift_hz(found, mains, excerpt_s)
-    harmonics = tuple(round(fundamental * round(f / mains), 3) for f, _, _ in found)
+    # Look again exactly where the lines are: off-bin harmonics lose a few dB to the window.
+    found = _lines(samples, rate, fundamental, max_harmonics, min_prominence_db) or found
+    harmonics = tuple(round(f, 3) for f, _, _ in found)
     return Hum(round(fundamental, 3), harmonics, tuple(round(p, 1) for _, p, _ in found))
+
+
+def _lines(
+    samples: array.array[float], rate: int, mains: float, max_harmonics: int, min_db: float
+) -> list[tuple[float, float, list[complex]]]:
+    """Harmonics of ``mains`` whose line stands ``min_db`` over its neighbours."""
+    found = []
+    for k in range(1, max_harmonics + 1):
+        freq = mains * k
+        if freq + 5 >= rate / 2:
+            break
+        line = _bins(samples, rate, freq)
+        sides = sorted(_power(_bins(samples, rate, freq + d)) for d in (-5, -3, 3, 5))
+        prominence = 10 * math.log10(_power(line) / sides[len(sides) // 2])
+        if prominence >= min_db:
+            found.append((freq, prominence, line))
+    return found
 
 
 def _drift_hz(
     found: list[tuple[float, float, list[complex]]], mains: float, excerpt_s: float | None
 ) -> float:
-    """Estimate how far the real mains frequency is from nominal (phase advance per second)."""
+    """Estimate how far the real mains frequency is from nominal (phase advance per second).
+
+    Segments are 1 s apart, so a line's phase advance in turns is its offset from the bin in
+    Hz, modulo 1. Harmonic k is offset k times as far as the fundamental, so the lowest
+    harmonic found fixes the estimate (unambiguous within +-0.5/k Hz) and the higher ones,
+    unwrapped against it, refine it.
+    """
     per_excerpt = int(excerpt_s) if excerpt_s else 0
+    estimate: float | None = None
     weighted = total = 0.0
-    for freq, _, line in found:
+    for freq, _, line in sorted(found):
         acc = 0j
         for i in range(len(line) - 1):
             if per_excerpt and (i + 1) % per_excerpt == 0:
@@ -364,13 +381,14 @@ def _drift_hz(
             acc += line[i + 1] * line[i].conjugate()
         if abs(acc) == 0:
             continue
-        # Segments are 1 s apart, so the phase advance in turns is the offset in Hz.
-        offset = math.atan2(acc.imag, acc.real) / (2 * math.pi)
         harmonic = round(freq / mains)
-        weight = abs(acc)
-        weighted += weight * offset / harmonic
-        total += weight
-    return weighted / total if total else 0.0
+        offset = math.atan2(acc.imag, acc.real) / (2 * math.pi)
+        if estimate is not None:
+            offset += round(harmonic * estimate - offset)
+        weighted += abs(acc) * offset / harmonic
+        total += abs(acc)
+        estimate = weighted / total
+    return estimate or 0.0
 
 
 # --- chain -------------------------------------------------------------------------------
