@@ -1,123 +1,81 @@
-"""Loudness-normalise audio to a podcast MP3 (or AAC .m4a): measure, then gain + limiter + encode.
+"""Loudness-normalise audio to a podcast MP3 (or AAC .m4a): measure, predict, then encode once.
 
-Two passes, both streamed by ffmpeg so memory does not grow with episode length:
+Every pass is streamed by ffmpeg, so memory does not grow with episode length:
 
-1. measure the joined, downmixed programme (``ebur128``, sample peak: half the cost of true
-   peak, and the integrated loudness is all the gain needs);
-2. apply gain, limit, resample and encode (LAME CBR, or ffmpeg's AAC into a faststart .m4a),
-   while a second ffmpeg on the other core decodes the very frames being written and measures
-   them (``ebur128=peak=true``), plus the source's true peak for the record.
+1. **analysis** of the joined, downmixed (and pre-filtered) programme: ``ebur128`` loudness and
+   sample peak, while a 30-60 s excerpt spread over the programme is written aside;
+2. **prediction** on that excerpt (:mod:`media.prediction`): the limiter's loudness loss at a
+   few candidate gains, and the encoder's loss and true-peak overshoot for this codec and
+   bitrate, measured on this material, give the gain and limiter ceiling;
+3. **encode**: gain, limiter, resample and encode (LAME CBR, or ffmpeg's AAC into a faststart
+   .m4a), while a second ffmpeg decodes the very frames being written and measures them
+   (``ebur128=peak=true``); with two or more cores it also measures the source's true peak.
 
 The encoded result must land within the target's tolerance with its true peak at or below the
-ceiling. The limiter and LAME each take a little loudness away (about 0.2 LU and 0.4 LU on
-speech), so the gain anticipates that; if the first encode still misses, one corrective encode
-with the measured error applied follows. Otherwise :class:`LoudnessOutOfRange`.
+ceiling; further than ``CORRECT_ABOVE_LU`` from the target (or over the ceiling), one
+corrective encode re-solved on the measured curve follows. Otherwise
+:class:`LoudnessOutOfRange`.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import os
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from media.codecs import CODECS, MONO_ENCODING, AudioEncoding, encoder_args, limiter_filter
+from media.cores import available_cores
 from media.errors import EncodeFailed, LoudnessOutOfRange, NoAudioStream
 from media.ffmpeg import run_ffmpeg_pipeline
-from media.filtergraph import JoinGraph, build_join_graph
+from media.filtergraph import JoinGraph, build_join_graph, filter_path
 from media.loudness import (
     SILENCE_LUFS,
     Loudness,
     LoudnessTarget,
     ebur128_filter,
-    measure_join,
     parse_ebur128_summaries,
+    read_integrated,
 )
+from media.prediction import Analysis, Prediction, analyse, predict
 from media.probe import probe
+
+__all__ = [
+    "CORRECT_ABOVE_LU",
+    "MONO_ENCODING",
+    "AudioEncoding",
+    "LoudnessTarget",
+    "NormalizeResult",
+    "normalize_audio",
+]
 
 log = logging.getLogger(__name__)
 
-# Calibrated on espeak-ng speech over a music bed (see tests/media/test_encode.py): what LAME
-# CBR takes away from integrated loudness, and the limiter's ceiling below the true-peak target
-# (alimiter limits sample peaks; inter-sample peaks and the MP3 decode sit above them).
-ENCODER_LOSS_LU = 0.35
-# Measured (bench/bench_add.py, 60-minute speech): with the limiter 0.6 dB under the ceiling,
-# LAME's inter-sample peaks reached -0.8 dBTP, over a -1 dBTP target, and forced a second full
-# encode (2.1x the plain encode instead of ~1.25x); 1.1 dB landed at -1.5 dBTP in one pass.
-LIMITER_MARGIN_DB = 1.1
-# ffmpeg's AAC encoder overshoots the limiter's ceiling by 1.2-1.7 dB of true peak on speech,
-# so AAC gets a lower ceiling still; its loudness loss is small.
-AAC_LIMITER_MARGIN_DB = 2.0
-AAC_ENCODER_LOSS_LU = 0.1
 # Re-encode when the first result is further than this from the target (inside tolerance).
 CORRECT_ABOVE_LU = 0.3
-# Share of the progress bar spent measuring (measuring costs ~0.1x, encoding ~1x).
+# Share of the progress bar spent before the encode (analysis ~0.1x, encoding ~1x).
 _MEASURE_SHARE = 0.12
 
 
 @dataclass(frozen=True, slots=True)
-class AudioEncoding:
-    """Output settings (defaults: stereo MP3 podcast; mono: 1 channel, 64 kbps).
-
-    ``codec`` is ``"mp3"`` (LAME CBR, an .mp3 file) or ``"aac"`` (ffmpeg's AAC in a faststart
-    MPEG-4 audio file, .m4a, for ``podcast:alternateEnclosure`` renditions).
-    """
-
-    sample_rate_hz: int = 44100
-    bitrate_kbps: int = 128
-    channels: int = 2
-    codec: str = "mp3"
-
-    def __post_init__(self) -> None:
-        if self.codec not in _CODECS:
-            raise ValueError(f"codec must be one of {', '.join(_CODECS)}, not {self.codec!r}")
-
-
-@dataclass(frozen=True, slots=True)
-class _Codec:
-    """How one output codec is encoded, written to the file and streamed to the checker."""
-
-    encoder: str
-    file_format: str  # tee slave options for the file
-    pipe_format: str  # tee slave options for the checker's pipe
-    checker_demuxer: str
-    limiter_margin_db: float
-    encoder_loss_lu: float
-
-
-_CODECS = {
-    "mp3": _Codec(
-        "libmp3lame",
-        "f=mp3:id3v2_version=0:write_id3v1=0",
-        "f=mp3:id3v2_version=0:write_id3v1=0",
-        "mp3",
-        LIMITER_MARGIN_DB,
-        ENCODER_LOSS_LU,
-    ),
-    "aac": _Codec(
-        "aac",
-        "f=ipod:movflags=+faststart",
-        "f=adts",
-        "aac",
-        AAC_LIMITER_MARGIN_DB,
-        AAC_ENCODER_LOSS_LU,
-    ),
-}
-
-MONO_ENCODING = AudioEncoding(bitrate_kbps=64, channels=1)
-
-
-@dataclass(frozen=True, slots=True)
 class NormalizeResult:
-    """Loudness of the (joined, downmixed) source and of the encoded file, and its shape."""
+    """Loudness of the (joined, downmixed) source and of the encoded file, and its shape.
+
+    ``passes``: full encodes made (1, or 2 after a corrective encode; 0 when ``accept_source``
+    took the source as it is and nothing was written). ``before.true_peak_dbtp`` is the
+    source's true peak when ``source_true_peak`` is True, else its sample peak (measuring
+    true peak on a one-core machine would cost a third of the encode).
+    """
 
     before: Loudness
     after: Loudness
     duration_s: float
     channels: int
     passes: int = 1
+    prediction: Prediction | None = None
+    source_true_peak: bool = True
 
 
 def _scaled(
@@ -126,14 +84,6 @@ def _scaled(
     if progress is None:
         return None
     return lambda fraction: progress(start + (end - start) * fraction)
-
-
-def _limiter_loss_lu(sample_peak_dbfs: float, gain_db: float, limit_dbfs: float) -> float:
-    """Estimate the loudness the limiter will take away (it only acts above the ceiling)."""
-    overshoot = sample_peak_dbfs + gain_db - limit_dbfs
-    if overshoot <= 0 or not math.isfinite(overshoot):
-        return 0.0
-    return min(1.0, 0.08 * overshoot)
 
 
 def normalize_audio(
@@ -145,6 +95,7 @@ def normalize_audio(
     crossfade_s: float = 1.0,
     pre_filter: str | None = None,
     body_index: int | None = None,
+    accept_source: Callable[[Loudness], bool] | None = None,
     progress: Callable[[float], None] | None = None,
 ) -> NormalizeResult:
     """Join, loudness-normalise and encode ``sources`` into ``dst`` (MP3, or AAC .m4a).
@@ -163,6 +114,9 @@ def normalize_audio(
         body_index: Index of the recording in ``sources`` (gets ``pre_filter``, named in
             errors). Default: the middle of three sources, else the first; pass 1 for
             ``[intro, body]``.
+        accept_source: Called with the source's loudness (true peak, measured in the
+            analysis pass) before anything is encoded; when it returns True nothing is
+            written and the result has ``passes=0`` (the caller uses the source as it is).
         progress: Called with a fraction 0..1.
 
     Returns:
@@ -194,45 +148,95 @@ def normalize_audio(
         min(crossfade_s, durations[i - 1] / 2, durations[i] / 2) for i in range(1, len(sources))
     ]
     duration_s = sum(durations) - sum(fades)
-    join = build_join_graph(
-        sources,
-        channels=encoding.channels,
-        sample_rate_hz=encoding.sample_rate_hz,
-        crossfade_s=crossfade_s,
-        durations_s=durations,
-        pre_filter=pre_filter,
-        pre_filter_index=body_index,
-    )
-    # The same join again, as inputs 1.. of the checker (input 0 is the encoded stream).
-    check_join = build_join_graph(
-        sources,
-        channels=encoding.channels,
-        sample_rate_hz=encoding.sample_rate_hz,
-        crossfade_s=crossfade_s,
-        durations_s=durations,
-        first_input=1,
-        label="src",
-        pre_filter=pre_filter,
-        pre_filter_index=body_index,
-    )
 
-    measured = measure_join(
-        join,
-        path=body,
-        true_peak=False,
-        duration_s=duration_s,
-        progress=_scaled(progress, 0.0, _MEASURE_SHARE),
-    )
-    if measured.integrated_lufs <= SILENCE_LUFS + 0.5:
-        raise LoudnessOutOfRange(
-            f"{body}: cannot normalise loudness: the audio is silent "
-            f"({measured.integrated_lufs:.1f} LUFS)"
+    def join_graph(first_input: int, label: str) -> JoinGraph:
+        return build_join_graph(
+            sources,
+            channels=encoding.channels,
+            sample_rate_hz=encoding.sample_rate_hz,
+            crossfade_s=crossfade_s,
+            durations_s=durations,
+            first_input=first_input,
+            label=label,
+            pre_filter=pre_filter,
+            pre_filter_index=body_index,
         )
-    codec = _CODECS[encoding.codec]
-    limit_dbfs = target.true_peak_dbtp - codec.limiter_margin_db
-    gain_db = target.integrated_lufs - measured.integrated_lufs + codec.encoder_loss_lu
-    gain_db += _limiter_loss_lu(measured.true_peak_dbtp, gain_db, limit_dbfs)
 
+    cores = available_cores()
+    # With one core the output check measures only the encoded frames: the source's true
+    # peak (for the record) would cost a third of the encode. The copy decision needs it.
+    source_true_peak = cores >= 2 or accept_source is not None
+    with tempfile.TemporaryDirectory(prefix="kotocast-loudness-") as work:
+        workdir = Path(work)
+        analysis = analyse(
+            join_graph(0, "joined"),
+            path=body,
+            workdir=workdir,
+            duration_s=duration_s,
+            true_peak=accept_source is not None,
+            progress=_scaled(progress, 0.0, _MEASURE_SHARE * 0.8),
+        )
+        measured = analysis.loudness
+        if measured.integrated_lufs <= SILENCE_LUFS + 0.5:
+            raise LoudnessOutOfRange(
+                f"{body}: cannot normalise loudness: the audio is silent "
+                f"({measured.integrated_lufs:.1f} LUFS)"
+            )
+        if accept_source is not None and accept_source(measured):
+            if progress is not None:
+                progress(1.0)
+            return NormalizeResult(measured, measured, duration_s, encoding.channels, passes=0)
+        prediction = predict(
+            analysis, target, encoding, path=body, workdir=workdir, parallel=cores >= 2
+        )
+        if progress is not None:
+            progress(_MEASURE_SHARE)
+        log.debug("%s: %s", body, prediction)
+        after, source_peak, passes = _encode_checked(
+            join_graph(0, "joined"),
+            join_graph(1, "src") if source_true_peak and accept_source is None else None,
+            analysis,
+            prediction,
+            dst,
+            target,
+            encoding,
+            body=body,
+            duration_s=duration_s,
+            workdir=workdir,
+            progress=_scaled(progress, _MEASURE_SHARE, 1.0),
+        )
+    if progress is not None:
+        progress(1.0)
+    if source_peak is None:
+        source_peak = measured.true_peak_dbtp
+        source_true_peak = accept_source is not None
+    before = Loudness(measured.integrated_lufs, source_peak, measured.lra_lu)
+    return NormalizeResult(
+        before=before,
+        after=after,
+        duration_s=duration_s,
+        channels=encoding.channels,
+        passes=passes,
+        prediction=prediction,
+        source_true_peak=source_true_peak,
+    )
+
+
+def _encode_checked(
+    join: JoinGraph,
+    check_join: JoinGraph | None,
+    analysis: Analysis,
+    prediction: Prediction,
+    dst: Path,
+    target: LoudnessTarget,
+    encoding: AudioEncoding,
+    *,
+    body: Path,
+    duration_s: float,
+    workdir: Path,
+    progress: Callable[[float], None] | None,
+) -> tuple[Loudness, float | None, int]:
+    """Encode into a temp file beside ``dst``, correct once if needed, then replace ``dst``."""
     try:
         fd, tmp_name = tempfile.mkstemp(
             prefix=".kotocast-", suffix=f".{encoding.codec}.tmp", dir=dst.parent
@@ -249,21 +253,25 @@ def normalize_audio(
                 join,
                 check_join,
                 tmp,
-                gain_db,
-                limit_dbfs,
+                prediction.gain_db,
+                prediction.limit_dbfs,
                 encoding,
                 body=body,
                 duration_s=duration_s,
-                progress=_scaled(progress, _MEASURE_SHARE, 1.0) if passes == 1 else None,
+                workdir=workdir,
+                progress=progress if passes == 1 else None,
             )
             error_lu = after.integrated_lufs - target.integrated_lufs
             peak_over_db = after.true_peak_dbtp - target.true_peak_dbtp
             log.info(
-                "%s: pass %d: gain %+.2f dB, limit %.2f dBFS -> %.2f LUFS, %.2f dBTP",
+                "%s: pass %d: gain %+.2f dB, limit %.2f dBFS (predicted loss: limiter %.2f LU, "
+                "encoder %.2f LU) -> %.2f LUFS, %.2f dBTP",
                 body,
                 passes,
-                gain_db,
-                limit_dbfs,
+                prediction.gain_db,
+                prediction.limit_dbfs,
+                prediction.limiter_loss_lu,
+                prediction.encoder_loss_lu,
                 after.integrated_lufs,
                 after.true_peak_dbtp,
             )
@@ -277,28 +285,19 @@ def normalize_audio(
                     f"{target.integrated_lufs:.1f} ± {target.tolerance_lu} LUFS / "
                     f"<= {target.true_peak_dbtp:.1f} dBTP"
                 )
-            gain_db -= error_lu
-            if peak_over_db > 0:
-                limit_dbfs -= peak_over_db + 0.3
+            prediction = prediction.corrected(target, error_lu, peak_over_db)
+            # The source's peak is already known from the first pass.
+            check_join = None if source_peak is not None else check_join
         os.replace(tmp, dst)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    if progress is not None:
-        progress(1.0)
-    before = Loudness(measured.integrated_lufs, source_peak, measured.lra_lu)
-    return NormalizeResult(
-        before=before,
-        after=after,
-        duration_s=duration_s,
-        channels=encoding.channels,
-        passes=passes,
-    )
+    return after, source_peak, passes
 
 
 def _encode_and_measure(
     join: JoinGraph,
-    check_join: JoinGraph,
+    check_join: JoinGraph | None,
     tmp: Path,
     gain_db: float,
     limit_dbfs: float,
@@ -306,19 +305,16 @@ def _encode_and_measure(
     *,
     body: Path,
     duration_s: float,
+    workdir: Path,
     progress: Callable[[float], None] | None,
-) -> tuple[Loudness, float]:
+) -> tuple[Loudness, float | None]:
     """Encode to ``tmp`` and measure the encoded frames; return (after, source true peak)."""
-    limit = min(1.0, max(0.0625, 10 ** (limit_dbfs / 20)))
-    chain = (
-        f"[{join.label}]volume={gain_db:.3f}dB,"
-        f"alimiter=limit={limit:.5f}:attack=5:release=50:level=false:latency=true[out]"
-    )
+    chain = f"[{join.label}]{limiter_filter(gain_db, limit_dbfs)}[out]"
     # The tee muxer writes the same encoded frames to the file (seekable, so an MP3 gets its
     # Xing/Info header and an .m4a its moov, moved to the front) and to stdout, where the
     # checker decodes them: one encode, measured as encoded.
     # The temp name is ours ([.a-z0-9_-]) and relative to cwd, so it needs no tee escaping.
-    codec = _CODECS[encoding.codec]
+    codec = CODECS[encoding.codec]
     producer = [
         *join.input_args,
         "-filter_complex",
@@ -329,38 +325,30 @@ def _encode_and_measure(
         "-1",
         "-map_chapters",
         "-1",
-        "-c:a",
-        codec.encoder,
-        "-b:a",
-        f"{encoding.bitrate_kbps}k",
-        "-ar",
-        str(encoding.sample_rate_hz),
-        "-ac",
-        str(encoding.channels),
+        *encoder_args(encoding),
         "-f",
         "tee",
         f"[{codec.file_format}]{tmp.name}|[{codec.pipe_format}]pipe:1",
         "-y",
     ]
+    meter = workdir / "output.txt"
+    graph = (
+        f"[0:a:0]{ebur128_filter(true_peak=True)}:metadata=1,"
+        f"ametadata=mode=print:key=lavfi.r128.I:file={filter_path(meter)}[enc]"
+    )
+    outputs = ["-map", "[enc]", "-f", "null", "-"]
+    if check_join is not None:
+        graph += f";{check_join.graph};[{check_join.label}]{ebur128_filter(true_peak=True)}[srcm]"
+        outputs += ["-map", "[srcm]", "-f", "null", "-"]
     checker = [
         "-f",
         codec.checker_demuxer,
         "-i",
         "pipe:0",
-        *check_join.input_args,
+        *(check_join.input_args if check_join is not None else ()),
         "-filter_complex",
-        f"[0:a:0]{ebur128_filter(true_peak=True)}[enc];{check_join.graph};"
-        f"[{check_join.label}]{ebur128_filter(true_peak=True)}[srcm]",
-        "-map",
-        "[enc]",
-        "-f",
-        "null",
-        "-",
-        "-map",
-        "[srcm]",
-        "-f",
-        "null",
-        "-",
+        graph,
+        *outputs,
     ]
     _, checker_log = run_ffmpeg_pipeline(
         producer,
@@ -372,7 +360,11 @@ def _encode_and_measure(
         progress=progress,
     )
     summaries = parse_ebur128_summaries(checker_log)
-    if len(summaries) != 2:
+    if len(summaries) != (2 if check_join is not None else 1):
         raise EncodeFailed(f"{body}: encoding failed: the output check printed no loudness")
-    encoded, source = (summaries[k] for k in sorted(summaries))
-    return encoded, source.true_peak_dbtp
+    ordered = [summaries[k] for k in sorted(summaries)]
+    encoded = ordered[0]
+    after = Loudness(
+        read_integrated(meter, encoded.integrated_lufs), encoded.true_peak_dbtp, encoded.lra_lu
+    )
+    return after, (ordered[1].true_peak_dbtp if check_join is not None else None)

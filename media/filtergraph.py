@@ -8,6 +8,7 @@ once. Measuring after the downmix is what EBU R128 practice asks for: a 5.1 sour
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,16 @@ class JoinGraph:
 def input_url(path: Path) -> str:
     """Return ``path`` as an ffmpeg input URL (``file:`` so names with ``:`` stay files)."""
     return f"file:{Path(path).resolve()}"
+
+
+def filter_path(path: Path) -> str:
+    """Escape a file name for a filter option inside a ``-filter_complex`` graph.
+
+    Two levels, as ffmpeg-filters "Notes on filtergraph escaping" describes: the option value
+    (``\\ ' :``), then the graph description (``\\ ' [ ] , ;``).
+    """
+    value = re.sub(r"([\\':])", r"\\\1", str(path))
+    return re.sub(r"([\\'\[\],;])", r"\\\1", value)
 
 
 def check_pre_filter(pre_filter: str | None) -> str | None:

@@ -96,6 +96,28 @@ def parse_ebur128_summaries(stderr: Sequence[str]) -> dict[int, Loudness]:
     return found
 
 
+def read_integrated(meter_file: Path, fallback: float) -> float:
+    """Return the last ``lavfi.r128.I`` an ``ametadata=mode=print`` wrote to ``meter_file``.
+
+    ebur128's summary rounds to 0.1 LU; its frame metadata has three decimals, which the gain
+    prediction needs (it subtracts several measurements). ``fallback`` (the summary's value)
+    when the file is missing or holds no value (a programme shorter than one 400 ms block).
+    """
+    try:
+        with open(meter_file, "rb") as fh:
+            fh.seek(0, 2)
+            fh.seek(max(0, fh.tell() - 4096))
+            tail = fh.read().decode("ascii", "replace")
+    except OSError:
+        return fallback
+    for line in reversed(tail.splitlines()):
+        key, _, value = line.partition("=")
+        if key == "lavfi.r128.I":
+            number = _number(value.strip())
+            return number if math.isfinite(number) else fallback
+    return fallback
+
+
 def ebur128_filter(*, true_peak: bool) -> str:
     """Return the ebur128 filter with per-frame logging off (only the summary is printed)."""
     return f"ebur128=peak={'true' if true_peak else 'sample'}:framelog=verbose"

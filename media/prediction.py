@@ -1,0 +1,414 @@
+"""Predict the gain that lands an encode on target, by measuring what limiter and encoder take.
+
+How much loudness a look-ahead limiter removes depends on the material (how often and how far
+its peaks exceed the ceiling after gain), and so does what a lossy encoder removes (its
+low-pass and quantisation against the K-weighting); a constant calibrated on one source misses
+the next real recording. So it is measured, in two cheap steps:
+
+1. **Analysis pass** (the whole programme, streamed): integrated loudness (full precision,
+   from ``ebur128``'s frame metadata) and peak; at the same time an *excerpt* is written: a
+   3-second chunk every few seconds spread over the whole programme, 30-60 s in all, already
+   joined, downmixed, pre-filtered and at the output rate.
+2. **Prediction** (the excerpt only): (a) the excerpt split into branches at a few candidate
+   gains, each limited exactly as the encode will limit and metered — the limiter's loss as a
+   function of gain; (b) the excerpt limited and encoded with the real codec, bitrate, rate and
+   channels, decoded and metered — the encoder's loudness loss and true-peak overshoot on this
+   material. (a) and (b) run on two cores at once when there are two.
+
+The limiter is scale-invariant (gain ``g`` into ceiling ``c`` is gain ``g - c`` into 0 dBFS,
+then ``c``), so (a) measures ``Phi(u)``, the loudness after limiting at 0 dBFS with gain ``u``,
+and any ceiling can be chosen afterwards from (b)'s overshoot. The gain is where the measured
+curve, shifted from the excerpt to the programme, meets the target plus the encoder's loss.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import math
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from media.codecs import CODECS, AudioEncoding, encoder_args, limiter_filter
+from media.errors import EncodeFailed
+from media.ffmpeg import run_ffmpeg, run_ffmpeg_pipeline
+from media.filtergraph import JoinGraph, filter_path
+from media.loudness import (
+    SILENCE_LUFS,
+    Loudness,
+    LoudnessTarget,
+    ebur128_filter,
+    parse_ebur128_summaries,
+    read_integrated,
+)
+
+log = logging.getLogger(__name__)
+
+# The excerpt: chunks of this length, spread evenly, EXCERPT_SHARE of the programme but at
+# least EXCERPT_MIN_S and at most EXCERPT_MAX_S (the whole programme when that is shorter).
+CHUNK_S = 3.0
+EXCERPT_SHARE = 0.08
+EXCERPT_MIN_S = 30.0
+EXCERPT_MAX_S = 60.0
+# Candidate gains into a 0 dBFS ceiling, relative to the gain that would hit the target with
+# no limiter and no encoder loss. Wide enough for a dense-transient source (3-4 LU of limiter
+# loss) and a lower ceiling chosen after the encoder's overshoot is known.
+CANDIDATES_DB = (0.0, 1.0, 2.0, 3.5, 5.5)
+# Added to the encoder's overshoot measured on the excerpt: a whole programme has more peaks
+# than its excerpt, and the largest of them is what true peak reports.
+OVERSHOOT_SAFETY_DB = 0.5
+# What the encoder is assumed to take before it is measured (the excerpt's encode gain).
+_GUESS_ENCODER_LOSS_LU = 0.3
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """What the analysis pass measured: the whole programme, and where its excerpt is."""
+
+    loudness: Loudness
+    excerpt: Path
+    excerpt_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    """The gain and ceiling for the encode, and the measurements they were solved from.
+
+    ``curve``: ``(u, Phi(u))`` points, the excerpt's loudness after gain ``u`` into a 0 dBFS
+    limiter; ``excerpt_lufs`` its loudness without gain or limiter.
+    """
+
+    gain_db: float
+    limit_dbfs: float
+    limiter_loss_lu: float
+    encoder_loss_lu: float
+    overshoot_db: float
+    programme_lufs: float
+    excerpt_lufs: float
+    curve: tuple[tuple[float, float], ...]
+
+    def corrected(self, target: LoudnessTarget, error_lu: float, peak_over_db: float) -> Prediction:
+        """Re-solve after an encode missed by ``error_lu`` (and ``peak_over_db`` over the ceiling).
+
+        The miss is taken as a better estimate of the encoder's loss; a peak over the target
+        lowers the ceiling by the excess plus 0.3 dB, and the gain is solved again on the same
+        measured limiter curve (so the extra limiting is paid for).
+        """
+        limit = self.limit_dbfs - (peak_over_db + 0.3 if peak_over_db > 0 else 0.0)
+        return _solve(
+            target,
+            encoder_loss_lu=self.encoder_loss_lu + error_lu,
+            limit_dbfs=limit,
+            overshoot_db=self.overshoot_db,
+            programme_lufs=self.programme_lufs,
+            excerpt_lufs=self.excerpt_lufs,
+            curve=self.curve,
+        )
+
+
+def excerpt_select(duration_s: float) -> str | None:
+    """Return the ``aselect`` expression that keeps the excerpt, or None for everything."""
+    want = min(EXCERPT_MAX_S, max(EXCERPT_MIN_S, EXCERPT_SHARE * duration_s))
+    if want >= 0.8 * duration_s:
+        return None
+    period = duration_s * CHUNK_S / want
+    return f"lt(mod(t,{period:.3f}),{CHUNK_S:.3f})"
+
+
+def analyse(
+    join: JoinGraph,
+    *,
+    path: Path,
+    workdir: Path,
+    duration_s: float,
+    true_peak: bool,
+    progress: Callable[[float], None] | None = None,
+) -> Analysis:
+    """Measure the whole (joined, downmixed) programme and write its excerpt, in one pass.
+
+    Args:
+        join: The graph both passes share (with any pre-filter in it).
+        path: The body, named in errors.
+        workdir: A private directory for the excerpt and the meters' files.
+        duration_s: Programme length (picks the excerpt's spacing; progress).
+        true_peak: Meter true peak (4x oversampled, about three times the cost of the
+            loudness alone) instead of the sample peak.
+        progress: Called with a fraction 0..1.
+
+    Raises:
+        EncodeFailed: ffmpeg could not decode or measure.
+    """
+    meter = workdir / "programme.txt"
+    excerpt = workdir / "excerpt.wav"
+    select = excerpt_select(duration_s)
+    keep = f"aselect='{select}',asetpts=N/SR/TB" if select else "anull"
+    graph = (
+        f"{join.graph};[{join.label}]asplit=2[whole][part];"
+        f"[whole]{_meter(meter, true_peak=true_peak)}[m];[part]{keep}[x]"
+    )
+    stderr = run_ffmpeg(
+        [
+            *join.input_args,
+            "-filter_complex",
+            graph,
+            "-map",
+            "[m]",
+            "-f",
+            "null",
+            "-",
+            "-map",
+            "[x]",
+            "-c:a",
+            "pcm_f32le",
+            "-f",
+            "wav",
+            "-y",
+            str(excerpt),
+        ],
+        path=path,
+        what="loudness measurement failed",
+        duration_s=duration_s,
+        progress=progress,
+    )
+    summaries = parse_ebur128_summaries(stderr)
+    if not summaries:
+        raise EncodeFailed(f"{path}: loudness measurement failed: ebur128 printed no summary")
+    summary = next(iter(summaries.values()))
+    loudness = Loudness(
+        read_integrated(meter, summary.integrated_lufs), summary.true_peak_dbtp, summary.lra_lu
+    )
+    excerpt_s = duration_s if select is None else _excerpt_length(duration_s)
+    log.debug("analysed %s: %s (excerpt %.0f s)", path, loudness, excerpt_s)
+    return Analysis(loudness, excerpt, excerpt_s)
+
+
+def _excerpt_length(duration_s: float) -> float:
+    return min(EXCERPT_MAX_S, max(EXCERPT_MIN_S, EXCERPT_SHARE * duration_s))
+
+
+def _meter(file: Path, *, true_peak: bool) -> str:
+    """ebur128 whose integrated loudness also goes, at full precision, to ``file``."""
+    return (
+        f"{ebur128_filter(true_peak=true_peak)}:metadata=1,"
+        f"ametadata=mode=print:key=lavfi.r128.I:file={filter_path(file)}"
+    )
+
+
+def predict(
+    analysis: Analysis,
+    target: LoudnessTarget,
+    encoding: AudioEncoding,
+    *,
+    path: Path,
+    workdir: Path,
+    parallel: bool,
+) -> Prediction:
+    """Measure the limiter's and the encoder's loss on the excerpt and solve for the gain.
+
+    Args:
+        analysis: The analysis pass's result.
+        target: Where the encode must land.
+        encoding: The real output codec, bitrate, rate and channels.
+        path: The body, named in errors.
+        workdir: The analysis pass's directory.
+        parallel: Run the limiter and the encoder probes at once (two cores).
+
+    Raises:
+        EncodeFailed: ffmpeg failed.
+    """
+    programme = analysis.loudness.integrated_lufs
+    floor = CODECS[encoding.codec].min_limiter_margin_db
+    guess_limit = target.true_peak_dbtp - floor
+    base_u = target.integrated_lufs - programme - guess_limit
+    candidates = [base_u + d for d in CANDIDATES_DB]
+    guess_gain = target.integrated_lufs - programme + _GUESS_ENCODER_LOSS_LU
+
+    def limiter() -> tuple[float, float, list[tuple[float, float]]]:
+        return _limiter_curve(analysis.excerpt, candidates, path=path, workdir=workdir)
+
+    def encoder() -> tuple[float, float]:
+        return _encoder_probe(
+            analysis.excerpt, guess_gain, guess_limit, encoding, path=path, workdir=workdir
+        )
+
+    if parallel:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            curve_job, encoder_job = pool.submit(limiter), pool.submit(encoder)
+            excerpt_lufs, excerpt_peak, curve = curve_job.result()
+            encoder_loss, overshoot = encoder_job.result()
+    else:
+        excerpt_lufs, excerpt_peak, curve = limiter()
+        encoder_loss, overshoot = encoder()
+    if excerpt_lufs <= SILENCE_LUFS + 0.5:
+        # A silent excerpt (a programme that is mostly pauses): nothing to learn from it.
+        curve, excerpt_lufs = [], programme
+    elif math.isfinite(excerpt_peak):
+        # Below the ceiling the limiter does nothing: one more exact point of the curve.
+        curve.append((-excerpt_peak, excerpt_lufs - excerpt_peak))
+    margin = max(floor, overshoot + OVERSHOOT_SAFETY_DB)
+    return _solve(
+        target,
+        encoder_loss_lu=encoder_loss,
+        limit_dbfs=target.true_peak_dbtp - margin,
+        overshoot_db=overshoot,
+        programme_lufs=programme,
+        excerpt_lufs=excerpt_lufs,
+        curve=tuple(sorted(curve)),
+    )
+
+
+def _limiter_curve(
+    excerpt: Path, candidates: Sequence[float], *, path: Path, workdir: Path
+) -> tuple[float, float, list[tuple[float, float]]]:
+    """Meter the excerpt as is and after each candidate gain into a 0 dBFS limiter."""
+    n = len(candidates)
+    files = [workdir / f"limit{k}.txt" for k in range(n)]
+    plain = workdir / "excerpt.txt"
+    parts = [f"[0:a:0]asplit={n + 1}" + "".join(f"[b{k}]" for k in range(n + 1))]
+    parts.append(f"[b{n}]{_meter(plain, true_peak=False)}[o{n}]")
+    for k, gain in enumerate(candidates):
+        parts.append(f"[b{k}]{limiter_filter(gain, 0.0)},{_meter(files[k], true_peak=False)}[o{k}]")
+    outputs: list[str] = []
+    for k in range(n + 1):
+        outputs += ["-map", f"[o{k}]", "-f", "null", "-"]
+    stderr = run_ffmpeg(
+        ["-i", str(excerpt), "-filter_complex", ";".join(parts), *outputs],
+        path=path,
+        what="limiter prediction failed",
+    )
+    summaries = parse_ebur128_summaries(stderr)
+    if len(summaries) != n + 1:
+        raise EncodeFailed(f"{path}: limiter prediction failed: ebur128 printed no summary")
+    by_order = [summaries[k] for k in sorted(summaries)]
+    # ebur128 instances are numbered in graph order: the plain meter was added first.
+    plain_summary, limited = by_order[0], by_order[1:]
+    excerpt_lufs = read_integrated(plain, plain_summary.integrated_lufs)
+    curve = [
+        (gain, read_integrated(file, summary.integrated_lufs))
+        for gain, file, summary in zip(candidates, files, limited, strict=True)
+    ]
+    return excerpt_lufs, plain_summary.true_peak_dbtp, curve
+
+
+def _encoder_probe(
+    excerpt: Path,
+    gain_db: float,
+    limit_dbfs: float,
+    encoding: AudioEncoding,
+    *,
+    path: Path,
+    workdir: Path,
+) -> tuple[float, float]:
+    """Limit and encode the excerpt like the real encode; return (loudness loss, TP overshoot).
+
+    The overshoot is the decoded true peak above the limiter's output sample peak.
+    """
+    before, after = workdir / "pre-encode.txt", workdir / "encoded.txt"
+    codec = CODECS[encoding.codec]
+    producer = [
+        "-i",
+        str(excerpt),
+        "-filter_complex",
+        f"[0:a:0]{limiter_filter(gain_db, limit_dbfs)},asplit[e][p];"
+        f"[p]{_meter(before, true_peak=False)}[m]",
+        "-map",
+        "[m]",
+        "-f",
+        "null",
+        "-",
+        "-map",
+        "[e]",
+        *encoder_args(encoding),
+        "-f",
+        codec.pipe_muxer,
+        "pipe:1",
+    ]
+    checker = [
+        "-f",
+        codec.checker_demuxer,
+        "-i",
+        "pipe:0",
+        "-filter_complex",
+        f"[0:a:0]{_meter(after, true_peak=True)}[m]",
+        "-map",
+        "[m]",
+        "-f",
+        "null",
+        "-",
+    ]
+    prod_log, check_log = run_ffmpeg_pipeline(
+        producer, checker, path=path, what="encoder prediction failed"
+    )
+    pre = parse_ebur128_summaries(prod_log)
+    post = parse_ebur128_summaries(check_log)
+    if not pre or not post:
+        raise EncodeFailed(f"{path}: encoder prediction failed: ebur128 printed no summary")
+    pre_s, post_s = next(iter(pre.values())), next(iter(post.values()))
+    loss = read_integrated(before, pre_s.integrated_lufs) - read_integrated(
+        after, post_s.integrated_lufs
+    )
+    if not math.isfinite(loss) or pre_s.integrated_lufs <= SILENCE_LUFS + 0.5:
+        loss = _GUESS_ENCODER_LOSS_LU
+    overshoot = post_s.true_peak_dbtp - pre_s.true_peak_dbtp
+    if not math.isfinite(overshoot):
+        overshoot = 0.0
+    return loss, max(0.0, overshoot)
+
+
+def _solve(
+    target: LoudnessTarget,
+    *,
+    encoder_loss_lu: float,
+    limit_dbfs: float,
+    overshoot_db: float,
+    programme_lufs: float,
+    excerpt_lufs: float,
+    curve: tuple[tuple[float, float], ...],
+) -> Prediction:
+    """Find the gain whose limited, encoded programme lands on the target.
+
+    The limiter's loss measured on the excerpt is taken to be the programme's:
+    ``programme + g - (excerpt + u - Phi(u)) - encoder_loss = target`` with ``u = g - c``,
+    i.e. ``Phi(u) = target + encoder_loss - c + excerpt - programme``.
+    """
+    wanted = target.integrated_lufs + encoder_loss_lu - limit_dbfs + excerpt_lufs - programme_lufs
+    u = _inverse(curve, wanted, excerpt_lufs)
+    limiter_loss = excerpt_lufs + u - _forward(curve, u, excerpt_lufs) if curve else 0.0
+    return Prediction(
+        gain_db=u + limit_dbfs,
+        limit_dbfs=limit_dbfs,
+        limiter_loss_lu=limiter_loss,
+        encoder_loss_lu=encoder_loss_lu,
+        overshoot_db=overshoot_db,
+        programme_lufs=programme_lufs,
+        excerpt_lufs=excerpt_lufs,
+        curve=curve,
+    )
+
+
+def _forward(curve: Sequence[tuple[float, float]], u: float, unlimited: float) -> float:
+    """Phi(u) by piecewise-linear interpolation (the unlimited line left of the curve)."""
+    if not curve or u <= curve[0][0]:
+        return unlimited + u if not curve else curve[0][1] - (curve[0][0] - u)
+    for (u0, p0), (u1, p1) in itertools.pairwise(curve):
+        if u <= u1:
+            return p0 + (p1 - p0) * (u - u0) / (u1 - u0) if u1 > u0 else p1
+    (u0, p0), (u1, p1) = curve[-2:] if len(curve) > 1 else (curve[0], curve[0])
+    slope = (p1 - p0) / (u1 - u0) if u1 > u0 else 1.0
+    return p1 + max(slope, 0.05) * (u - u1)
+
+
+def _inverse(curve: Sequence[tuple[float, float]], wanted: float, unlimited: float) -> float:
+    """The gain ``u`` with ``Phi(u) = wanted`` (Phi rises with u; measured points may jitter)."""
+    if not curve:
+        return wanted - unlimited
+    if wanted <= curve[0][1]:
+        return curve[0][0] - (curve[0][1] - wanted)
+    for (u0, p0), (u1, p1) in itertools.pairwise(curve):
+        if wanted <= p1:
+            return u0 + (u1 - u0) * (wanted - p0) / (p1 - p0) if p1 > p0 else u1
+    (u0, p0), (u1, p1) = curve[-2:] if len(curve) > 1 else (curve[0], curve[0])
+    slope = max((p1 - p0) / (u1 - u0) if u1 > u0 else 1.0, 0.05)
+    return u1 + (wanted - p1) / slope
