@@ -176,8 +176,9 @@ def open_storage(
         max_attempts: boto3 attempts per request for writes (reads fail faster).
 
     Raises:
-        StorageError: the URL is unusable, or names a folder outside the workspace that is
-            not allowed (``/``, a parent of the workspace, a system folder).
+        StorageError: the URL is unusable.
+        FieldInvalid: a folder outside the workspace that is not allowed (``/``, a parent
+            of the workspace, a system folder).
     """
     if url.startswith("s3://"):
         parts = urlsplit(url)
