@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,9 +30,9 @@ def _validate(url: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture
-def ftp() -> HostileServer:
+def ftp() -> Iterator[HostileServer]:
     server = HostileServer(answer("200 OK", {}, b"220 FTP ready\r\n"))
-    yield server  # type: ignore[misc]
+    yield server
     server.close()
 
 
