@@ -7,8 +7,9 @@ live in :mod:`episodes.show` and :mod:`episodes.catalog`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 EPISODE_TYPES = ("full", "trailer", "bonus")
 SHOW_TYPES = ("episodic", "serial")
@@ -67,11 +68,16 @@ class Asset:
 
 @dataclass(frozen=True, slots=True)
 class Transcript:
-    """A transcript or caption file (``podcast:transcript``)."""
+    """A transcript or caption file (``podcast:transcript``).
+
+    ``origin`` is ``"supplied"`` (the producer's file), ``"machine"`` (a speech recogniser's
+    draft, not yet reviewed) or ``"reviewed"`` (a machine draft a person has checked).
+    """
 
     asset: Asset
     language: str
     rel: str | None = "captions"
+    origin: str = "supplied"
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,37 +92,19 @@ class Soundbite:
 
 @dataclass(frozen=True, slots=True)
 class Variant:
-    """One language version of a video-series episode."""
+    """One language version of an episode: what a listener of that language gets.
+
+    A podcast in one language has one variant per episode; the same episode in Finnish and
+    Swedish, or a video in eight languages, has one per language. Everything a listener sees
+    or hears lives here; the episode's identity (slug, guid, numbering) is shared.
+    """
 
     language: str
     title: str
-    description: str
-    media: Asset
-    captions: tuple[Transcript, ...] = ()
-    loudness: LoudnessRecord | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Episode:
-    """One episode as recorded under ``episodes/<slug>.toml``.
-
-    ``guid`` is assigned once when the episode is created and never changes. ``publish_at``
-    is timezone-aware and keeps the producer's offset; compare it in UTC.
-    """
-
-    slug: str
-    guid: str
-    title: str
-    publish_at: datetime | None
     description: str = ""
-    episode_type: str = "full"
-    season: int | None = None
-    number: int | None = None
-    explicit: bool | None = None
+    publish_at: datetime | None = None
     draft: bool = False
-    withdrawn: bool = False
     media: Asset | None = None
-    image: Asset | None = None
     loudness: LoudnessRecord | None = None
     chapters: tuple[Chapter, ...] = ()
     chapters_file: Asset | None = None
@@ -124,17 +112,142 @@ class Episode:
     persons: tuple[Person, ...] = ()
     soundbites: tuple[Soundbite, ...] = ()
     alternates: tuple[Asset, ...] = ()
-    variants: tuple[Variant, ...] = ()
-    created_at: datetime | None = None
 
     def is_released(self, now: datetime) -> bool:
-        """Return whether the episode belongs in the feed at ``now`` (aware datetime)."""
+        """Return whether this variant belongs in its feed at ``now`` (aware datetime)."""
         return (
             not self.draft
-            and not self.withdrawn
+            and self.media is not None
             and self.publish_at is not None
             and self.publish_at <= now
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Episode:
+    """One episode as recorded under ``episodes/<slug>.toml``: identity plus language variants.
+
+    ``guid`` is assigned once when the episode is created and never changes; it is shared by
+    all variants (each language feed lists the episode under the same guid). ``variants`` is
+    never empty and is ordered by the show's languages, main language first.
+    """
+
+    slug: str
+    guid: str
+    variants: tuple[Variant, ...]
+    episode_type: str = "full"
+    season: int | None = None
+    number: int | None = None
+    explicit: bool | None = None
+    withdrawn: bool = False
+    image: Asset | None = None
+    created_at: datetime | None = None
+
+    def variant(self, language: str | None) -> Variant | None:
+        """Return the variant in ``language`` (None: the main one), or None if there is none."""
+        if language is None:
+            return self.variants[0] if self.variants else None
+        return next((v for v in self.variants if v.language == language), None)
+
+    @property
+    def main(self) -> Variant:
+        """The main-language variant (the first)."""
+        return self.variants[0]
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages this episode exists in, in the show's order."""
+        return tuple(v.language for v in self.variants)
+
+    # The main variant's fields, for code that speaks of "the episode's title" (one-language
+    # shows, status lines, logs). Each is read from the variant: there is no second copy.
+    @property
+    def title(self) -> str:
+        return self.main.title
+
+    @property
+    def description(self) -> str:
+        return self.main.description
+
+    @property
+    def publish_at(self) -> datetime | None:
+        return self.main.publish_at
+
+    @property
+    def draft(self) -> bool:
+        return self.main.draft
+
+    @property
+    def media(self) -> Asset | None:
+        return self.main.media
+
+    @property
+    def loudness(self) -> LoudnessRecord | None:
+        return self.main.loudness
+
+    @property
+    def chapters(self) -> tuple[Chapter, ...]:
+        return self.main.chapters
+
+    @property
+    def chapters_file(self) -> Asset | None:
+        return self.main.chapters_file
+
+    @property
+    def transcripts(self) -> tuple[Transcript, ...]:
+        return self.main.transcripts
+
+    @property
+    def persons(self) -> tuple[Person, ...]:
+        return self.main.persons
+
+    @property
+    def soundbites(self) -> tuple[Soundbite, ...]:
+        return self.main.soundbites
+
+    @property
+    def alternates(self) -> tuple[Asset, ...]:
+        return self.main.alternates
+
+    def is_released(self, now: datetime, language: str | None = None) -> bool:
+        """Return whether the ``language`` variant (None: main) is in its feed at ``now``."""
+        variant = self.variant(language)
+        return not self.withdrawn and variant is not None and variant.is_released(now)
+
+    def with_variant(self, language: str | None = None, **changes: Any) -> Episode:
+        """Return a copy whose ``language`` variant (None: main) has ``changes`` applied."""
+        target = self.variant(language)
+        if target is None:
+            raise KeyError(language)
+        return replace(
+            self, variants=tuple(replace(v, **changes) if v is target else v for v in self.variants)
+        )
+
+    @classmethod
+    def single(cls, *, language: str, **fields: Any) -> Episode:
+        """Build a one-variant episode from flat fields (identity and variant fields mixed).
+
+        The shape of a flat episode file; handy for importers, benchmarks and tests.
+        """
+        identity = {k: v for k, v in fields.items() if k in _EPISODE_FIELDS}
+        rest = {k: v for k, v in fields.items() if k not in _EPISODE_FIELDS}
+        extra = rest.pop("variants", ())
+        return cls(variants=(Variant(language=language, **rest), *extra), **identity)
+
+
+_EPISODE_FIELDS = frozenset(
+    (
+        "slug",
+        "guid",
+        "episode_type",
+        "season",
+        "number",
+        "explicit",
+        "withdrawn",
+        "image",
+        "created_at",
+    )
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,3 +311,22 @@ class Show:
     outro: str | None = None
     crossfade_s: float = 1.0
     alternate_aac: bool = False
+    feed_guids: dict[str, str] = field(default_factory=dict)
+    all_languages_feed: bool = False
+    page_strings: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @property
+    def all_languages(self) -> tuple[str, ...]:
+        """The show's languages, main language first, then as listed."""
+        return (self.language, *(lang for lang in self.languages if lang != self.language))
+
+    @property
+    def listed_languages(self) -> tuple[str, ...]:
+        """The show's languages in the order ``show.languages`` lists them (feeds, pages)."""
+        return self.languages or (self.language,)
+
+    @property
+    def per_language(self) -> bool:
+        """Whether the show publishes ``feeds/<lang>.xml`` and pages (``languages`` is set)
+        rather than one ``feed.xml``."""
+        return bool(self.languages)

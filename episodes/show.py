@@ -30,6 +30,79 @@ from .text import DESCRIPTION_MAX_BYTES, canonical_language, clean_text, clean_t
 CONFIG_NAME = "kotocast.toml"
 
 _MISSING = object()
+REQUIRED = _MISSING
+
+# Every key of kotocast.toml, declared once: section -> key -> default (REQUIRED: no default).
+# The reader takes its defaults from here and refuses any key not listed (with the nearest
+# listed key as a hint); ``init`` writes these defaults. Nested tables (show.titles,
+# show.persons, pages.strings.<lang>) are checked by the reader of their key.
+CONFIG_SCHEMA: dict[str, dict[str, Any]] = {
+    "show": {
+        "title": REQUIRED,
+        "description": "",
+        "author": REQUIRED,
+        "email": REQUIRED,
+        "language": REQUIRED,
+        "languages": [],
+        "category": "Society & Culture",
+        "subcategory": None,
+        "explicit": False,
+        "type": "episodic",
+        "medium": "podcast",
+        "image": None,
+        "link": None,
+        "copyright": None,
+        "base_url": "http://localhost:8000/",
+        "locked": True,
+        # feed.xml's podcast:guid, written at its first publish, never changed.
+        "podcast_guid": None,
+        # language -> podcast:guid of feeds/<lang>.xml, written at each feed's first publish.
+        "feed_guids": {},
+        "all_languages_feed": False,
+        "titles": {},
+        "descriptions": {},
+        "persons": [],
+    },
+    "storage": {"url": "public", "endpoint_url": None},
+    "audio": {
+        "target_lufs": -16.0,
+        "mono_target_lufs": -19.0,
+        "true_peak_dbtp": -1.0,
+        "channels": "auto",
+        "bitrate_kbps": 128,
+        "mono_bitrate_kbps": 64,
+        "sample_rate_hz": 44100,
+        "intro": None,
+        "outro": None,
+        "crossfade_s": 1.0,
+        "alternate_aac": False,
+    },
+    "feed": {
+        "block": False,
+        "complete": False,
+        "new_feed_url": None,
+        "update_frequency": None,
+        "txt": [],
+    },
+    "pages": {"strings": {}},
+}
+
+
+def check_known_keys(data: Mapping[str, Any], path: Path) -> None:
+    """Refuse a section or key that :data:`CONFIG_SCHEMA` does not declare (hint: nearest)."""
+    from .schema import unknown_key_message
+
+    for section, table in data.items():
+        if section not in CONFIG_SCHEMA:
+            raise ConfigInvalid(
+                f"{path}: [{section}]: {unknown_key_message(section, CONFIG_SCHEMA)}"
+            )
+        if not isinstance(table, Mapping):
+            raise ConfigInvalid(f"{path}: {section}: must be a table")
+        known = CONFIG_SCHEMA[section]
+        for key in table:
+            if key not in known:
+                raise ConfigInvalid(f"{path}: {section}.{key}: {unknown_key_message(key, known)}")
 
 
 def find_workspace(start: Path) -> Path:
@@ -61,14 +134,22 @@ class _Reader:
     def fail(self, key: str, why: str) -> ConfigInvalid:
         return ConfigInvalid(f"{self.path}: {self.name(key)}: {why}")
 
+    def default(self, key: str) -> Any:
+        """The declared default of ``key`` (:data:`CONFIG_SCHEMA`), or ``_MISSING``."""
+        return CONFIG_SCHEMA.get(self.section, {}).get(key, _MISSING)
+
     def raw(self, key: str, default: Any = _MISSING) -> Any:
         if key in self.table:
             return self.table[key]
+        if default is _MISSING:
+            default = self.default(key)
         if default is _MISSING:
             raise self.fail(key, "is missing")
         return default
 
     def typed(self, key: str, kind: type | tuple[type, ...], default: Any = _MISSING) -> Any:
+        if default is _MISSING:
+            default = self.default(key)
         if key not in self.table and default is not _MISSING:
             return default
         value = self.raw(key)
@@ -132,6 +213,7 @@ def show_from_dict(data: Mapping[str, Any], path: Path) -> Show:
     """Build a :class:`Show` from parsed TOML, validating every key."""
     if "show" not in data:
         raise ConfigInvalid(f"{path}: [show]: is missing")
+    check_known_keys(data, path)
     s = _Reader(path, "show", data["show"])
     st = _Reader(path, "storage", data.get("storage", {}))
     au = _Reader(path, "audio", data.get("audio", {}))
@@ -139,8 +221,16 @@ def show_from_dict(data: Mapping[str, Any], path: Path) -> Show:
 
     language = s.check("language", canonical_language, s.typed("language", str))
     languages = tuple(
-        s.check("languages", canonical_language, lang) for lang in s.typed("languages", list, [])
+        s.check("languages", canonical_language, lang) for lang in s.typed("languages", list)
     )
+    if len(set(languages)) != len(languages):
+        raise s.fail("languages", "lists a language twice")
+    feed_guids: dict[str, str] = {}
+    for lang, guid in s.typed("feed_guids", dict).items():
+        tag = s.check(f"feed_guids.{lang}", canonical_language, lang)
+        if not isinstance(guid, str) or not guid.strip():
+            raise s.fail(f"feed_guids.{lang}", "must be the feed's podcast:guid (text)")
+        feed_guids[tag] = guid.strip()
     if languages and language not in languages:
         raise s.fail("languages", f"must include the main language {language!r}")
     titles = _text_map(s, "titles", clean_title)
@@ -220,7 +310,24 @@ def show_from_dict(data: Mapping[str, Any], path: Path) -> Show:
         outro=au.typed("outro", str, None) or None,
         crossfade_s=au.number("crossfade_s", 1.0),
         alternate_aac=au.typed("alternate_aac", bool, False),
+        feed_guids=feed_guids,
+        all_languages_feed=s.typed("all_languages_feed", bool),
+        page_strings=_page_strings(_Reader(path, "pages", data.get("pages", {}))),
     )
+
+
+def _page_strings(r: _Reader) -> dict[str, dict[str, str]]:
+    """``[pages.strings.<lang>]``: the producer's wording of the pages' interface strings."""
+    out: dict[str, dict[str, str]] = {}
+    for lang, strings in r.typed("strings", dict).items():
+        where = f"strings.{lang}"
+        if not isinstance(strings, Mapping):
+            raise r.fail(where, "must be a table of strings")
+        for name, value in strings.items():
+            if not isinstance(value, str):
+                raise r.fail(f"{where}.{name}", "must be text")
+        out[r.check(where, canonical_language, lang)] = dict(strings)
+    return out
 
 
 def _text_map(r: _Reader, key: str, fn: Callable[..., str], **kw: Any) -> dict[str, str]:
@@ -362,3 +469,46 @@ def record_podcast_guid(workspace: Path, guid: str) -> None:
         raise ConfigInvalid(f"{path}: show.podcast_guid: already {current}; it never changes")
     doc["show"]["podcast_guid"] = guid  # type: ignore[index]
     write_text_atomic(path, tomlkit.dumps(doc))
+
+
+def record_feed_guids(workspace: Path, guids: Mapping[str, str]) -> None:
+    """Store feeds' ``podcast:guid`` at their first publish, keeping the producer's comments.
+
+    Args:
+        guids: language -> guid of ``feeds/<lang>.xml``; the key ``*`` is ``feed.xml``
+            (``show.podcast_guid``).
+
+    Raises:
+        ConfigInvalid: the file already holds a different guid for a feed (it never changes).
+    """
+    path = workspace / CONFIG_NAME
+    doc = tomlkit.parse(path.read_text(encoding="utf-8"))
+    show = doc["show"]
+    changed = False
+    for lang, guid in sorted(guids.items()):
+        if lang == "*":
+            current = show.get("podcast_guid")  # type: ignore[union-attr]
+            if current == guid:
+                continue
+            if current:
+                raise ConfigInvalid(
+                    f"{path}: show.podcast_guid: already {current}; it never changes"
+                )
+            show["podcast_guid"] = guid  # type: ignore[index]
+            changed = True
+            continue
+        table = show.get("feed_guids")  # type: ignore[union-attr]
+        if table is None:
+            table = tomlkit.table()
+            show["feed_guids"] = table  # type: ignore[index]
+        current = table.get(lang)
+        if current == guid:
+            continue
+        if current:
+            raise ConfigInvalid(
+                f"{path}: show.feed_guids.{lang}: already {current}; it never changes"
+            )
+        table[lang] = guid
+        changed = True
+    if changed:
+        write_text_atomic(path, tomlkit.dumps(doc))

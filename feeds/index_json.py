@@ -65,7 +65,7 @@ def render_index_json(show: Show, episodes: Sequence[Episode], links: SiteLinks)
                 "description": show.descriptions.get(lang, show.description),
                 "feed": feed_url,
                 "page": links.pages[lang],
-                "podcast_guid": feed_guid(show, feed_url, lang),
+                "podcast_guid": links.guids.get(lang) or feed_guid(show, feed_url, lang),
             }
             for lang, feed_url in links.feeds.items()
         ],
@@ -95,7 +95,7 @@ def render_index_json(show: Show, episodes: Sequence[Episode], links: SiteLinks)
                                 "type": c.asset.mime_type,
                                 "size_bytes": c.asset.size_bytes,
                             }
-                            for c in v.captions
+                            for c in v.transcripts
                         ],
                     }
                     for v in e.variants
@@ -106,3 +106,56 @@ def render_index_json(show: Show, episodes: Sequence[Episode], links: SiteLinks)
         ],
     }
     return (json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
+# The shape docs/index-json.md promises (schema_version 1): key -> type, per level.
+_INDEX_SHAPE: dict[str, dict[str, type | tuple[type, ...]]] = {
+    "": {"schema_version": int, "series": dict, "languages": list, "episodes": list},
+    "series": {"title": str, "author": str, "main_language": str, "home": str, "opml": str},
+    "languages": {
+        "code": str,
+        "name": str,
+        "dir": str,
+        "feed": str,
+        "page": str,
+        "podcast_guid": str,
+    },
+    "episodes": {"slug": str, "guid": str, "variants": list},
+    "variants": {"language": str, "title": str, "media": dict, "captions": list},
+    "media": {"url": str, "type": str, "size_bytes": int, "sha256": str},
+}
+
+
+def check_index_json(body: bytes, *, source: str) -> list[str]:
+    """Return the ways ``body`` breaks the ``index.json`` schema (empty when it conforms)."""
+    try:
+        data = json.loads(body)
+    except ValueError as exc:
+        return [f"{source}: not JSON: {exc}"]
+    problems: list[str] = []
+
+    def need(obj: Any, level: str, where: str) -> None:
+        if not isinstance(obj, dict):
+            problems.append(f"{source}: {where}: must be an object")
+            return
+        for key, kind in _INDEX_SHAPE[level].items():
+            if not isinstance(obj.get(key), kind):
+                problems.append(f"{source}: {where}.{key}: missing or not {kind}")
+
+    need(data, "", "$")
+    if problems:
+        return problems
+    if data["schema_version"] != SCHEMA_VERSION:
+        problems.append(
+            f"{source}: $.schema_version: {data['schema_version']} is not {SCHEMA_VERSION}"
+        )
+    need(data["series"], "series", "$.series")
+    for i, lang in enumerate(data["languages"]):
+        need(lang, "languages", f"$.languages[{i}]")
+    for i, ep in enumerate(data["episodes"]):
+        need(ep, "episodes", f"$.episodes[{i}]")
+        for j, variant in enumerate(ep.get("variants") or []):
+            need(variant, "variants", f"$.episodes[{i}].variants[{j}]")
+            if isinstance(variant, dict) and isinstance(variant.get("media"), dict):
+                need(variant["media"], "media", f"$.episodes[{i}].variants[{j}].media")
+    return problems

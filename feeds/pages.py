@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC
+from datetime import UTC, datetime
 from urllib.parse import quote, urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -36,6 +36,7 @@ class SiteLinks:
     index_json: str
     image: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    guids: dict[str, str] = field(default_factory=dict)  # language -> feed's podcast:guid
 
 
 def _environment() -> Environment:
@@ -82,18 +83,20 @@ def _language(lang: str, links: SiteLinks) -> dict[str, str]:
     }
 
 
-def _sorted(episodes: Sequence[Episode]) -> list[Episode]:
+def _sorted(episodes: Sequence[Episode], lang: str | None = None) -> list[Episode]:
+    def released(e: Episode) -> datetime | int:
+        variant = e.variant(lang) or e.main
+        return variant.publish_at.astimezone(UTC) if variant.publish_at else 0
+
     by_slug = sorted(episodes, key=lambda e: e.slug)
-    return sorted(
-        by_slug, key=lambda e: e.publish_at.astimezone(UTC) if e.publish_at else 0, reverse=True
-    )
+    return sorted(by_slug, key=released, reverse=True)
 
 
 def _episode_view(episode: Episode, lang: str, root: str) -> dict[str, object] | None:
-    variant = next((v for v in episode.variants if v.language == lang), None)
-    if variant is None:
+    variant = episode.variant(lang)
+    if variant is None or variant.media is None:
         return None
-    date = episode.publish_at.astimezone(UTC) if episode.publish_at else None
+    date = variant.publish_at.astimezone(UTC) if variant.publish_at else None
     captions: list[dict[str, object]] = [
         {
             "url": _key_url(c.asset.key, root),
@@ -101,7 +104,9 @@ def _episode_view(episode: Episode, lang: str, root: str) -> dict[str, object] |
             "label": language_name(c.language),
             "dir": text_direction(c.language),
         }
-        for c in variant.captions
+        # Browsers' <track> takes only WebVTT.
+        for c in variant.transcripts
+        if c.asset.mime_type == "text/vtt"
     ]
     default = next((c for c in captions if c["lang"] == lang), captions[0] if captions else None)
     for c in captions:
@@ -114,6 +119,8 @@ def _episode_view(episode: Episode, lang: str, root: str) -> dict[str, object] |
         "duration": _clock(variant.media.duration_s),
         "duration_iso": f"PT{round(variant.media.duration_s or 0)}S",
         "media_url": _key_url(variant.media.key, root),
+        "audio": variant.media.mime_type.startswith("audio/"),
+        "media_type": variant.media.mime_type,
         "width": variant.media.width,
         "height": variant.media.height,
         "captions": captions,
@@ -140,7 +147,6 @@ def render_pages(
         Object key -> UTF-8 HTML, deterministic for the same input.
     """
     languages = list(links.feeds)
-    ordered = _sorted(episodes)
     langs = [_language(lang, links) for lang in languages]
     common = {
         "show": show,
@@ -151,6 +157,7 @@ def render_pages(
     out: dict[str, bytes] = {}
     for lang in languages:
         root = "../"
+        ordered = _sorted(episodes, lang)
         views = [v for v in (_episode_view(e, lang, root) for e in ordered) if v is not None]
         html = _ENV.get_template("language.html.j2").render(
             **common,

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -29,10 +29,20 @@ from feedgen.feed import FeedGenerator
 from feedgen.util import formatRFC2822
 from lxml import etree
 
-from episodes.model import Asset, Episode, Person, Show, Transcript
+from episodes.errors import FieldInvalid
+from episodes.model import Asset, Episode, Person, Show, Transcript, Variant
+from episodes.persons import person_role
 from feeds.description import description_html, xml_text
 from feeds.errors import FeedUnrenderable, UrlInvalid
 from feeds.guid import podcast_guid
+from feeds.podcast_tags import (
+    ChannelTags,
+    ItemTags,
+    Trailer,
+    channel_nodes,
+    item_nodes,
+    season_node,
+)
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
@@ -220,6 +230,20 @@ def _rfc2822(date: datetime) -> str:
     )
 
 
+def _rfc2822_local(date: datetime) -> str:
+    """Format an aware ``date`` in its own UTC offset (``Mon, 04 Mar 2024 07:00:00 +0200``)."""
+    offset = date.utcoffset()
+    if date.year < 1000 or offset is None or not offset:
+        return _rfc2822(date.astimezone(UTC))
+    minutes = round(offset.total_seconds() / 60)
+    sign, minutes = ("-", -minutes) if minutes < 0 else ("+", minutes)
+    return (
+        f"{_DAYS[date.weekday()]}, {date.day:02d} {_MONTHS[date.month - 1]} {date.year} "
+        f"{date.hour:02d}:{date.minute:02d}:{date.second:02d} {sign}{minutes // 60:02d}"
+        f"{minutes % 60:02d}"
+    )
+
+
 def _append(parent: etree._Element, nodes: Iterable[Node]) -> None:
     for tag, attrs, text, children in nodes:
         element = etree.SubElement(parent, tag, attrs)
@@ -288,12 +312,30 @@ def _is_url(value: str) -> bool:
     return value.startswith(("http://", "https://"))
 
 
+def _person_role(person: Person) -> tuple[str, str]:
+    """Return role and group as the Podcast Index taxonomy spells them (lowercase).
+
+    A role outside the group it was given (``producer`` with the default group ``cast``, or
+    an unknown group such as ``crew``) is written in its own group; a role outside the
+    taxonomy is written as given, for ``validate`` to report.
+    """
+    try:
+        checked = person_role(person.role, person.group)
+    except FieldInvalid:
+        try:
+            checked = person_role(person.role)
+        except FieldInvalid:
+            return person.role.lower(), person.group.lower()
+    return checked.role, checked.group
+
+
 def _person(person: Person) -> Node:
+    role, group = _person_role(person)
     return _node(
         _PODCAST + "person",
         person.name,
-        role=person.role.lower(),
-        group=person.group.lower(),
+        role=role,
+        group=group,
         img=person.img,
         href=person.href,
     )
@@ -319,16 +361,17 @@ def _update_frequency(value: str, complete: bool) -> Node:
     return _node(_PODCAST + "updateFrequency", value, complete="true" if complete else None)
 
 
-def _released_at(episode: Episode) -> datetime:
-    if episode.publish_at is None or episode.publish_at.tzinfo is None:
+def _released_at(episode: Episode, language: str | None = None) -> datetime:
+    variant = episode.variant(language) or episode.main
+    if variant.publish_at is None or variant.publish_at.tzinfo is None:
         raise EpisodeUnrenderable(f"{episode.slug}: no timezone-aware publish time")
-    return episode.publish_at.astimezone(UTC)
+    return variant.publish_at.astimezone(UTC)
 
 
-def _sorted(episodes: Iterable[Episode]) -> list[Episode]:
+def _sorted(episodes: Iterable[Episode], language: str | None = None) -> list[Episode]:
     # Newest first, ties by guid ascending: two stable sorts, the last one wins.
     by_guid = sorted(episodes, key=lambda e: e.guid)
-    return sorted(by_guid, key=_released_at, reverse=True)
+    return sorted(by_guid, key=lambda e: _released_at(e, language), reverse=True)
 
 
 def render_feed(
@@ -340,6 +383,11 @@ def render_feed(
     language: str | None = None,
     alternate_feeds: Mapping[str, str] | None = None,
     alternates: Mapping[str, Sequence[AlternateEnclosure]] | None = None,
+    guid: str | None = None,
+    tags: ChannelTags | None = None,
+    item_tags: Mapping[str, ItemTags] | None = None,
+    last_build_date: datetime | None = None,
+    pubdate_offsets: bool = False,
 ) -> bytes:
     """Render the show's RSS feed as deterministic UTF-8 bytes.
 
@@ -350,13 +398,24 @@ def render_feed(
         feed_url: the canonical URL of this feed (``atom:link rel="self"``; derivation source
             of ``podcast:guid`` when ``show.podcast_guid`` is not yet assigned).
         base_url: absolute URL storage objects are served from.
-        language: render the per-language feed of a video series: each episode's ``Variant``
-            in that language (episodes without one are left out), localized show title and
-            description, ``podcast:medium`` video, captions as ``rel="captions"`` transcripts.
+        language: render the feed of one language (``feeds/<lang>.xml``): each episode's
+            variant in that language (episodes without one are left out) and the localized
+            show title and description. None: the one-feed show's ``feed.xml``, listing each
+            episode's variant in the show's language (else its main variant).
         alternate_feeds: language -> URL of sibling feeds, as ``atom:link rel="alternate"``.
         alternates: episode guid -> further ``podcast:alternateEnclosure``s of that item
             (e.g. its other languages in an all-languages feed), written after the
             episode's own ``alternates`` in the order given.
+        guid: this feed's ``podcast:guid`` as recorded at its first publish (the caller
+            keeps it); None derives it (:func:`feed_guid`).
+        tags: funding, podroll, txt, license, location, images, WebSub hubs, season names
+            (:class:`feeds.podcast_tags.ChannelTags`). Trailer episodes in the feed become
+            ``podcast:trailer`` on the channel in any case.
+        item_tags: episode guid -> that item's location, images, license.
+        last_build_date: when the feed's content last changed (the caller keeps it in the
+            publish state); None: the newest pubDate. Never the clock.
+        pubdate_offsets: write each pubDate in the UTC offset its publish time was given
+            with (``+0200``; an imported feed's own offsets survive) instead of ``+0000``.
 
     Returns:
         The feed, starting ``<?xml version="1.0" encoding="UTF-8"?>``.
@@ -369,11 +428,27 @@ def render_feed(
     alternate_feeds = alternate_feeds or {}
     base_url = _url_prefix(base_url)  # validated once; helpers append encoded keys
     alternates = alternates or {}
+    tags = tags or ChannelTags()
+    item_tags = item_tags or {}
+    ordered = _sorted(episodes, language or show.language)
     items = [
-        _item(show, e, base_url=base_url, language=language, alternates=alternates.get(e.guid, ()))
-        for e in _sorted(episodes)
+        _item(
+            show,
+            e,
+            base_url=base_url,
+            language=language,
+            alternates=alternates.get(e.guid, ()),
+            extra=item_tags.get(e.guid),
+            season_names=tags.season_names,
+            pubdate_offsets=pubdate_offsets,
+        )
+        for e in ordered
     ]
     rendered = [i for i in items if i is not None]
+    trailers = [
+        _trailer(show, e, base_url, language) for e in ordered if e.episode_type == "trailer"
+    ]
+    tags = replace(tags, trailers=(*tags.trailers, *(t for t in trailers if t is not None)))
 
     fg = FeedGenerator()
     # feedgen's itunes channel extension without its entry class: items get their itunes tags
@@ -414,11 +489,19 @@ def render_feed(
         itunes.itunes_new_feed_url(show.new_feed_url)
 
     fg.podcastindex.nodes = _channel_nodes(
-        show, feed_url=feed_url, image=image, language=language, alternate_feeds=alternate_feeds
+        show,
+        feed_url=feed_url,
+        image=image,
+        language=language,
+        alternate_feeds=alternate_feeds,
+        guid=guid,
     )
+    fg.podcastindex.nodes += channel_nodes(tags)
     fg.podcastindex.items = [markup for _, markup in rendered]
 
-    if rendered:
+    if last_build_date is not None:
+        fg.lastBuildDate(last_build_date.astimezone(UTC))
+    elif rendered:
         fg.lastBuildDate(rendered[0][0])  # the newest pubDate: items are sorted newest first
     else:
         # feedgen falls back to the clock; an empty feed has no build date from content.
@@ -442,6 +525,7 @@ def _channel_nodes(
     image: str | None,
     language: str | None,
     alternate_feeds: Mapping[str, str],
+    guid: str | None = None,
 ) -> list[Node]:
     nodes: list[Node] = []
     for lang, href in sorted(alternate_feeds.items()):
@@ -458,8 +542,8 @@ def _channel_nodes(
         nodes.append(_node(_ITUNES + "image", href=image))
     nodes.append(_node(_ITUNES + "explicit", "true" if show.explicit else "false"))
     nodes.append(_node(_PODCAST + "locked", "yes" if show.locked else "no", owner=show.email))
-    nodes.append(_node(_PODCAST + "guid", feed_guid(show, feed_url, language)))
-    nodes.append(_node(_PODCAST + "medium", "video" if language else show.medium))
+    nodes.append(_node(_PODCAST + "guid", guid or feed_guid(show, feed_url, language)))
+    nodes.append(_node(_PODCAST + "medium", show.medium))
     if show.update_frequency:
         nodes.append(_update_frequency(show.update_frequency, show.complete))
     nodes.extend(_node(_PODCAST + "txt", txt) for txt in show.txt)
@@ -477,6 +561,29 @@ def feed_guid(show: Show, feed_url: str, language: str | None) -> str:
     return str(uuid.uuid5(uuid.UUID(main), language))
 
 
+def _variant(show: Show, episode: Episode, language: str | None) -> Variant | None:
+    """Return the variant a feed lists: in ``language``, else (one-feed show) the main one."""
+    variant = episode.variant(language or show.language)
+    if variant is None and language is None:
+        variant = episode.main  # a one-feed show lists each episode's main variant
+    return variant
+
+
+def _trailer(show: Show, episode: Episode, base_url: str, language: str | None) -> Trailer | None:
+    """Return the ``podcast:trailer`` of a trailer episode listed in this feed."""
+    variant = _variant(show, episode, language)
+    if variant is None or variant.media is None:
+        return None
+    return Trailer(
+        url=base_url + _encoded_key(variant.media.key),
+        title=xml_text(variant.title),
+        pub_date=_released_at(episode, variant.language),
+        length_bytes=variant.media.size_bytes,
+        type=variant.media.mime_type,
+        season=episode.season,
+    )
+
+
 def _item(
     show: Show,
     episode: Episode,
@@ -484,23 +591,23 @@ def _item(
     base_url: str,
     language: str | None,
     alternates: Sequence[AlternateEnclosure] = (),
+    extra: ItemTags | None = None,
+    season_names: Mapping[int, str] | None = None,
+    pubdate_offsets: bool = False,
 ) -> tuple[datetime, str] | None:
     """Return the item's pubDate and its ``<item>`` markup, or None (no variant in ``language``).
 
     Elements in the order feedgen's ``rss_entry`` writes them (title, description, guid,
     enclosure, pubDate), then our extension's.
     """
-    date = _released_at(episode)
+    variant = _variant(show, episode, language)
+    if variant is None:
+        return None
+    date = _released_at(episode, variant.language)
+    local = variant.publish_at if pubdate_offsets else None
     nodes: list[Node] = []
-    if language is None:
-        media, title, text = episode.media, episode.title, episode.description
-        transcripts = [_transcript(base_url, t, rel=t.rel) for t in episode.transcripts]
-    else:
-        variant = next((v for v in episode.variants if v.language == language), None)
-        if variant is None:
-            return None
-        media, title, text = variant.media, variant.title, variant.description
-        transcripts = [_transcript(base_url, t, rel="captions") for t in variant.captions]
+    media, title, text = variant.media, variant.title, variant.description
+    transcripts = [_transcript(base_url, t, rel=t.rel) for t in variant.transcripts]
     if media is None:
         raise EpisodeUnrenderable(f"{episode.slug}: no processed media to enclose")
     title = xml_text(title)
@@ -527,19 +634,22 @@ def _item(
     else:  # keeps the empty-text marker (<a></a>, not <a/>)
         _markup(_node(_ITUNES + "episodeType", episode_type), out)
     if episode.season is not None:
-        out.append(f"<podcast:season>{episode.season}</podcast:season>")
+        if season_names and episode.season in season_names:
+            _markup(season_node(episode.season, dict(season_names)), out)
+        else:
+            out.append(f"<podcast:season>{episode.season}</podcast:season>")
     if episode.number is not None:
         out.append(f"<podcast:episode>{episode.number}</podcast:episode>")
     out.extend(transcripts)
-    if episode.chapters_file is not None:
-        url = _value(base_url + _encoded_key(episode.chapters_file.key))
+    if variant.chapters_file is not None:
+        url = _value(base_url + _encoded_key(variant.chapters_file.key))
         out.append(f'<podcast:chapters url="{url}" type="{CHAPTERS_TYPE}"/>')
-    if episode.persons:
+    if variant.persons:
         # Item persons replace the channel's in apps (namespace person.md): repeat the host.
-        seen = {(p.name, p.role.lower()) for p in episode.persons}
+        seen = {(p.name, p.role.lower()) for p in variant.persons}
         hosts = [p for p in show.persons if (p.name, p.role.lower()) not in seen]
-        nodes.extend(_person(p) for p in (*hosts, *episode.persons))
-    for bite in episode.soundbites:
+        nodes.extend(_person(p) for p in (*hosts, *variant.persons))
+    for bite in variant.soundbites:
         nodes.append(
             _node(
                 _PODCAST + "soundbite",
@@ -548,9 +658,17 @@ def _item(
                 duration=_number(bite.duration_s),
             )
         )
-    if language is None:
-        nodes.extend(_alternate(alternate_enclosure(base_url, a)) for a in episode.alternates)
+    nodes.extend(
+        _alternate(
+            alternate_enclosure(
+                base_url, a, lang=variant.language, title=rendition_title(a.mime_type, a)
+            )
+        )
+        for a in variant.alternates
+    )
     nodes.extend(_alternate(a) for a in alternates)
+    if extra is not None:
+        nodes.extend(item_nodes(extra))
     for node in nodes:
         _markup(node, out)
 
@@ -568,7 +686,7 @@ def _item(
         else "",
         f'<enclosure url="{_attr(_raw(base_url + _encoded_key(media.key)))}"'
         f' length="{media.size_bytes}" type="{_attr(_raw(media.mime_type))}"/>',
-        f"<pubDate>{_rfc2822(date)}</pubDate>",
+        f"<pubDate>{_rfc2822_local(local) if local else _rfc2822(date)}</pubDate>",
     ]
     return date, "".join((*head, *out, "</item>"))
 
@@ -590,6 +708,22 @@ def alternate_enclosure(
         bitrate_bps=None if asset.bitrate_kbps is None else asset.bitrate_kbps * 1000,
         height_px=asset.height,
     )
+
+
+_CODEC_LABELS = {"audio/x-m4a": "AAC", "audio/mp4": "AAC", "audio/mpeg": "MP3", "audio/ogg": "Opus"}
+
+
+def rendition_title(mime_type: str, asset: Asset | None = None) -> str:
+    """Return the label apps show for a rendition in their picker (``AAC 96 kbps``, ``720p``).
+
+    alternateEnclosure.md: ``title`` is at most 32 characters.
+    """
+    if mime_type.startswith("video/") and asset is not None and asset.height:
+        return f"{asset.height}p"
+    label = _CODEC_LABELS.get(mime_type, mime_type.partition("/")[2].upper())
+    if asset is not None and asset.bitrate_kbps:
+        label = f"{label} {asset.bitrate_kbps} kbps"
+    return label[:32]
 
 
 def _alternate(alternate: AlternateEnclosure) -> Node:

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from episodes.catalog import load_episodes, new_guid, save_episode
-from episodes.chapters import read_chapters, render_chapters_json
+from episodes.chapters import read_chapters
 from episodes.errors import EpisodeExists, FieldInvalid
 from episodes.model import (
     EPISODE_TYPES,
@@ -26,8 +26,7 @@ from episodes.model import (
     LoudnessRecord,
     Person,
     Show,
-    Soundbite,
-    Transcript,
+    Variant,
 )
 from episodes.show import load_show
 from episodes.text import (
@@ -42,13 +41,21 @@ from episodes.text import (
     slugify,
 )
 from media.artwork import Artwork, prepare_artwork
-from media.captions import Captions, read_captions
-from media.clips import render_teaser
 from media.encode import AudioEncoding, LoudnessTarget, normalize_audio
+from media.loudness import Loudness
 from media.probe import MediaInfo, probe, require_audio_input
-from media.tags import AudioTags, ChapterMark, write_id3, write_mp4_tags
+from media.tags import AudioTags, ChapterMark, write_id3
+from media.video import VideoTags, prepare_video, probe_video
 
 from .assets import Staging, staging
+from .sidefiles import (
+    read_transcripts,
+    stage_aac,
+    stage_chapters,
+    stage_image,
+    stage_teaser,
+    stage_transcript,
+)
 
 log = logging.getLogger(__name__)
 
@@ -57,12 +64,18 @@ Progress = Callable[[float], None]
 
 @dataclass(frozen=True, slots=True)
 class AddRequest:
-    """What the producer asked for, as typed (checked by :func:`add_episode`)."""
+    """What the producer asked for, as typed (checked by :func:`add_episode`).
+
+    ``language`` names the variant being added (default: the show's main language). With a
+    ``slug`` that exists, the request adds that language's variant to the episode, or, when
+    ``language`` is given and the variant exists, replaces its media (the guid stays).
+    """
 
     media: Path
     title: str
     description: str = ""
     slug: str | None = None
+    language: str | None = None
     season: int | None = None
     number: int | None = None
     episode_type: str = "full"
@@ -80,98 +93,127 @@ class AddRequest:
     auto_number: bool = True
 
 
+@dataclass(frozen=True, slots=True)
+class Added:
+    """The outcome of :func:`add_episode`: the episode as saved and the variant made."""
+
+    episode: Episode
+    variant: Variant
+    replaced: bool
+    video_copied: bool | None = None  # video shows: picture copied (True) or re-encoded
+
+    def summary(self) -> str:
+        """Return the line ``kotocast add`` prints."""
+        v = self.variant
+        verb = "replaced" if self.replaced else "added"
+        lang = f" [{v.language}]" if len(self.episode.variants) > 1 or self.replaced else ""
+        extra = []
+        if self.video_copied is not None:
+            extra.append("video copied" if self.video_copied else "video re-encoded")
+        if v.loudness:
+            extra.append(f"{v.loudness.input_lufs:.1f} -> {v.loudness.output_lufs:.1f} LUFS")
+        when = v.publish_at.isoformat() if v.publish_at and not v.draft else "never (draft)"
+        return (
+            f"{verb} {self.episode.slug}{lang}: {v.title!r}"
+            + (f", {', '.join(extra)}" if extra else "")
+            + f", publish {when}"
+        )
+
+
 def add_episode(
     workspace: Path, request: AddRequest, *, now: datetime, progress: Progress | None = None
-) -> Episode:
-    """Process ``request.media`` into a new episode of the show in ``workspace``.
+) -> Added:
+    """Process ``request.media`` into a variant of a new or existing episode in ``workspace``.
+
+    One path for audio and video: the show's medium decides only the encoder (MP3, plus an
+    AAC rendition if asked, for audio; picture copied and audio levelled to AAC for video)
+    and the enclosure type. Every check runs before any encode; all files are made in a
+    staging folder and moved in only when every stage succeeded.
 
     Returns:
-        The episode as written to ``episodes/<slug>.toml``.
+        The episode as written to ``episodes/<slug>.toml`` and the variant made.
 
     Raises:
         CatalogError: bad metadata or workspace (named field or file).
         MediaError: the media or artwork cannot be used (named file).
     """
     show = load_show(workspace)
-    existing = load_episodes(workspace)
+    existing = load_episodes(workspace, languages=show.all_languages)
     meta = _check_metadata(request, show, existing, now)
-    info = probe(request.media)
-    require_audio_input(info)
-    sources = [
-        *_jingle(workspace, show.intro, "audio.intro"),
-        request.media,
-        *_jingle(workspace, show.outro, "audio.outro"),
-    ]
-    target, encoding = choose_audio_settings(show, info)
-    artwork = _artwork(workspace, show, request.image)
+    video = show.medium == "video"
     chapters = read_chapters(request.chapters) if request.chapters else ()
     persons = tuple(Person(name=n, role=r) for n, r in map(parse_person, request.persons))
     bites = tuple(parse_soundbite(b) for b in request.soundbites)
-    transcripts_in = [_transcript_language(p, meta.language) for p in request.transcripts]
-    captions = [(read_captions(p), lang) for p, lang in transcripts_in]
+    if bites and video:
+        raise FieldInvalid("--soundbite", "teaser clips are made for audio shows only")
+    texts = read_transcripts(request.transcripts, meta.language)
+    artwork = _artwork(workspace, show, request.image)
+    stem = f"{meta.slug}-{meta.language.lower()}" if show.per_language else meta.slug
 
     with staging(workspace) as stage:
-        encoded = stage.path("episode.mp3")
-        result = normalize_audio(
-            sources, encoded, target, encoding, crossfade_s=show.crossfade_s, progress=progress
-        )
-        if chapters and chapters[-1].start_s >= result.duration_s:
+        if video:
+            made = _process_video(workspace, show, meta, request.media, artwork, stage, progress)
+        else:
+            made = _process_audio(
+                workspace, show, meta, request, artwork, chapters, stage, stem, progress
+            )
+        if chapters and chapters[-1].start_s >= made.duration_s:
             raise FieldInvalid(
                 f"--chapters {request.chapters}",
-                f"a chapter starts after the episode ends ({result.duration_s:.0f} s)",
-            )
-        tags = _tags(show, meta, artwork, chapters, result.duration_s)
-        write_id3(encoded, tags)
-        alternates: tuple[Asset, ...] = ()
-        if show.alternate_aac:
-            alternates = (
-                _stage_aac(stage, meta.slug, sources, target, encoding, show, tags, progress),
+                f"a chapter starts after the episode ends ({made.duration_s:.0f} s)",
             )
         media = stage.adopt(
-            encoded,
+            made.path,
             folder="media",
-            stem=meta.slug,
-            extension="mp3",
-            mime_type="audio/mpeg",
-            duration_s=round(result.duration_s, 3),
-            bitrate_kbps=encoding.bitrate_kbps,
+            stem=stem,
+            extension=made.path.suffix.lstrip("."),
+            mime_type=made.mime_type,
+            duration_s=round(made.duration_s, 3),
+            bitrate_kbps=made.bitrate_kbps,
+            width=made.width,
+            height=made.height,
         )
-        episode = Episode(
-            slug=meta.slug,
-            guid=request.guid or new_guid(),
+        variant = Variant(
+            language=meta.language,
             title=meta.title,
             description=meta.description,
             publish_at=meta.publish_at,
-            episode_type=meta.episode_type,
-            season=meta.season,
-            number=meta.number,
-            explicit=request.explicit,
             draft=request.draft,
-            created_at=now,
             media=media,
-            image=_stage_image(stage, meta.slug, artwork) if request.image else None,
-            loudness=LoudnessRecord(
-                input_lufs=round(result.before.integrated_lufs, 2),
-                input_true_peak_dbtp=round(result.before.true_peak_dbtp, 2),
-                output_lufs=round(result.after.integrated_lufs, 2),
-                output_true_peak_dbtp=round(result.after.true_peak_dbtp, 2),
-            ),
+            loudness=made.loudness,
             chapters=chapters,
-            chapters_file=stage_chapters(stage, meta.slug, chapters),
+            chapters_file=stage_chapters(stage, stem, chapters),
             transcripts=tuple(
-                _stage_transcript(stage, meta.slug, i, c, lang)
-                for i, (c, lang) in enumerate(captions)
+                stage_transcript(
+                    stage,
+                    f"{stem}-{lang.lower()}"
+                    if show.per_language
+                    else f"{meta.slug}-{lang.lower()}",
+                    captions,
+                    lang,
+                    webvtt=video,
+                )
+                for captions, lang in texts
             ),
             persons=persons,
-            alternates=alternates,
             soundbites=tuple(
-                _stage_teaser(stage, meta.slug, media, start, length, encoding, result.duration_s)
+                stage_teaser(
+                    stage, stem, media, start, length, made.bitrate_kbps or 128, made.duration_s
+                )
                 for start, length in bites
             ),
+            alternates=made.alternates,
         )
-        save_episode(workspace, episode, new=True)
-    log.info("added %s (%s)", episode.slug, episode.guid)
-    return episode
+        episode, replaced = _merge(meta, request, show, variant, now, artwork, stage)
+        save_episode(workspace, episode, new=meta.existing is None, languages=show.all_languages)
+    log.info(
+        "%s %s [%s] (%s)",
+        "replaced" if replaced else "added",
+        meta.slug,
+        meta.language,
+        episode.guid,
+    )
+    return Added(episode, variant, replaced, made.video_copied)
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +226,23 @@ class _Meta:
     season: int | None
     number: int | None
     language: str
+    existing: Episode | None  # the episode this variant joins, if the slug exists
+    replaces: bool  # the variant in ``language`` exists and is replaced
+
+
+@dataclass(frozen=True, slots=True)
+class _Made:
+    """The processed media file in the staging folder and what was measured on it."""
+
+    path: Path
+    mime_type: str
+    duration_s: float
+    bitrate_kbps: int | None
+    loudness: LoudnessRecord
+    alternates: tuple[Asset, ...] = ()
+    width: int | None = None
+    height: int | None = None
+    video_copied: bool | None = None
 
 
 def _check_metadata(
@@ -192,27 +251,196 @@ def _check_metadata(
     """Check every producer-typed field before any slow work starts."""
     title = clean_title(request.title, "--title")
     description = clean_description(request.description, "--description")
+    language = canonical_language(request.language or show.language, "--language")
+    if language not in show.all_languages:
+        raise FieldInvalid(
+            "--language",
+            f"{language!r} is not one of the show's languages ({', '.join(show.all_languages)});"
+            " add it to show.languages in kotocast.toml",
+        )
     if request.slug is not None:
         slug = check_slug(request.slug, "--slug")
     else:
         slug = slugify(title) or f"jakso-{len(existing) + 1}"
         check_slug(slug, "--title (as a slug; give --slug)")
-    if any(e.slug == slug for e in existing):
+    episode = next((e for e in existing if e.slug == slug), None)
+    replaces = episode is not None and episode.variant(language) is not None
+    if episode is not None and replaces and request.language is None:
         raise EpisodeExists(
-            f"episodes/{slug}.toml: an episode with slug {slug!r} exists; give another --slug"
+            f"episodes/{slug}.toml: an episode with slug {slug!r} exists; give another --slug "
+            f"(or --language L to add or replace its version in language L)"
         )
     if request.episode_type not in EPISODE_TYPES:
         raise FieldInvalid("--type", f"must be one of {', '.join(EPISODE_TYPES)}")
     season = None if request.season is None else positive_int(request.season, "--season")
     number = None if request.number is None else positive_int(request.number, "--number")
-    if number is None and request.episode_type == "full" and request.auto_number:
+    if episode is not None:
+        season, number = episode.season, episode.number  # shared by every language
+    elif number is None and request.episode_type == "full" and request.auto_number:
         # Apple lists numbered episodes; number full episodes in order unless told otherwise.
         number = max((e.number or 0 for e in existing if e.season == season), default=0) + 1
-    if show.show_type == "serial" and number is None:
+    if show.show_type == "serial" and number is None and request.episode_type == "full":
         raise FieldInvalid("--number", "a serial show needs an episode number on every episode")
-    publish_at = parse_publish_at(request.publish_at, "--publish-at") if request.publish_at else now
+    if request.publish_at:
+        publish_at: datetime | None = parse_publish_at(request.publish_at, "--publish-at")
+    elif episode is not None:
+        current = episode.variant(language) or episode.main
+        publish_at = current.publish_at or now
+    else:
+        publish_at = now
     return _Meta(
-        slug, title, description, publish_at, request.episode_type, season, number, show.language
+        slug,
+        title,
+        description,
+        publish_at,
+        episode.episode_type if episode else request.episode_type,
+        season,
+        number,
+        language,
+        episode,
+        replaces,
+    )
+
+
+def _merge(
+    meta: _Meta,
+    request: AddRequest,
+    show: Show,
+    variant: Variant,
+    now: datetime,
+    artwork: Artwork | None,
+    stage: Staging,
+) -> tuple[Episode, bool]:
+    """Return the episode with ``variant`` added, or replacing its language (guid kept)."""
+    order = {lang: i for i, lang in enumerate(show.all_languages)}
+    if meta.existing is None:
+        episode = Episode(
+            slug=meta.slug,
+            guid=request.guid or new_guid(),
+            variants=(variant,),
+            episode_type=meta.episode_type,
+            season=meta.season,
+            number=meta.number,
+            explicit=request.explicit,
+            image=stage_image(stage, meta.slug, artwork) if request.image else None,
+            created_at=now,
+        )
+        return episode, False
+    others = [v for v in meta.existing.variants if v.language != variant.language]
+    variants = tuple(sorted([*others, variant], key=lambda v: order.get(v.language, len(order))))
+    changes: dict[str, object] = {"variants": variants}
+    if request.image:
+        changes["image"] = stage_image(stage, meta.slug, artwork)
+    return replace(meta.existing, **changes), meta.replaces  # type: ignore[arg-type]
+
+
+def _process_audio(
+    workspace: Path,
+    show: Show,
+    meta: _Meta,
+    request: AddRequest,
+    artwork: Artwork | None,
+    chapters: tuple[Chapter, ...],
+    stage: Staging,
+    stem: str,
+    progress: Progress | None,
+) -> _Made:
+    """Level, encode and tag the audio (MP3, and the AAC rendition when configured)."""
+    info = probe(request.media)
+    require_audio_input(info)
+    sources = [
+        *_jingle(workspace, show.intro, "audio.intro"),
+        request.media,
+        *_jingle(workspace, show.outro, "audio.outro"),
+    ]
+    target, encoding = choose_audio_settings(show, info)
+    encoded = stage.path("episode.mp3")
+    result = normalize_audio(
+        sources, encoded, target, encoding, crossfade_s=show.crossfade_s, progress=progress
+    )
+    if chapters and chapters[-1].start_s >= result.duration_s:
+        raise FieldInvalid(
+            f"--chapters {request.chapters}",
+            f"a chapter starts after the episode ends ({result.duration_s:.0f} s)",
+        )
+    tags = _tags(show, meta, artwork, chapters, result.duration_s)
+    write_id3(encoded, tags)
+    alternates: tuple[Asset, ...] = ()
+    if show.alternate_aac:
+        alternates = (stage_aac(stage, stem, sources, target, encoding, show, tags, progress),)
+    return _Made(
+        path=encoded,
+        mime_type="audio/mpeg",
+        duration_s=result.duration_s,
+        bitrate_kbps=encoding.bitrate_kbps,
+        loudness=_loudness_record(result.before, result.after),
+        alternates=alternates,
+    )
+
+
+def _process_video(
+    workspace: Path,
+    show: Show,
+    meta: _Meta,
+    source: Path,
+    artwork: Artwork | None,
+    stage: Staging,
+    progress: Progress | None,
+) -> _Made:
+    """Copy the picture (H.264) or re-encode it, level the audio to AAC, tag the MP4."""
+    info = probe_video(source)
+    target = LoudnessTarget(
+        integrated_lufs=show.loudness.target_lufs, true_peak_dbtp=show.loudness.true_peak_dbtp
+    )
+    cover, cover_mime = _video_cover(workspace, show)
+    tags = VideoTags(
+        title=meta.title,
+        series=show.titles.get(meta.language, show.title),
+        artist=show.author,
+        language=meta.language,
+        description=meta.description,
+        date=(meta.publish_at or datetime.now()).date().isoformat(),
+        cover=cover,
+        cover_mime=cover_mime,
+    )
+    out = stage.path("video.mp4")
+    result = prepare_video(info, out, target, tags, progress=progress)
+    size = out.stat().st_size
+    return _Made(
+        path=out,
+        mime_type="video/mp4",
+        duration_s=result.duration_s,
+        bitrate_kbps=round(size * 8 / result.duration_s / 1000) if result.duration_s else None,
+        loudness=_loudness_record(result.before, result.after),
+        width=result.width,
+        height=result.height,
+        video_copied=result.video_copied,
+    )
+
+
+def _video_cover(workspace: Path, show: Show) -> tuple[bytes | None, str | None]:
+    """The show artwork's bytes for the MP4 ``covr`` atom, if it is a JPEG or PNG."""
+    if not show.image:
+        return None, None
+    try:
+        data = (workspace / show.image).read_bytes()
+    except OSError:
+        raise FieldInvalid(
+            "kotocast.toml: show.image", f"{workspace / show.image} is not a file"
+        ) from None
+    if data.startswith(b"\x89PNG"):
+        return data, "image/png"
+    if data.startswith(b"\xff\xd8"):
+        return data, "image/jpeg"
+    return None, None
+
+
+def _loudness_record(before: Loudness, after: Loudness) -> LoudnessRecord:
+    return LoudnessRecord(
+        input_lufs=round(before.integrated_lufs, 2),
+        input_true_peak_dbtp=round(before.true_peak_dbtp, 2),
+        output_lufs=round(after.integrated_lufs, 2),
+        output_true_peak_dbtp=round(after.true_peak_dbtp, 2),
     )
 
 
@@ -284,133 +512,7 @@ def _tags(
         cover=artwork.data if artwork else None,
         cover_mime=artwork.mime_type if artwork else None,
         chapters=marks,
-        podcast_url=f"{show.base_url}feed.xml",
+        podcast_url=f"{show.base_url}feeds/{meta.language}.xml"
+        if show.per_language
+        else f"{show.base_url}feed.xml",
     )
-
-
-def _stage_image(stage: Staging, slug: str, artwork: Artwork | None) -> Asset | None:
-    if artwork is None:
-        return None
-    path = stage.path(f"cover.{artwork.extension}")
-    path.write_bytes(artwork.data)
-    return stage.adopt(
-        path,
-        folder="images",
-        stem=slug,
-        extension=artwork.extension,
-        mime_type=artwork.mime_type,
-        width=artwork.width,
-        height=artwork.height,
-    )
-
-
-def stage_chapters(stage: Staging, slug: str, chapters: tuple[Chapter, ...]) -> Asset | None:
-    """Stage the Podcast Index JSON chapters file published beside the media."""
-    if not chapters:
-        return None
-    path = stage.path("chapters.json")
-    path.write_bytes(render_chapters_json(chapters))
-    return stage.adopt(
-        path,
-        folder="media",
-        stem=f"{slug}-chapters",
-        extension="json",
-        mime_type="application/json+chapters",
-    )
-
-
-# AAC needs fewer bits than MP3 for the same quality of speech.
-AAC_BITRATE_KBPS = {1: 48, 2: 96}
-
-
-def _stage_aac(
-    stage: Staging,
-    slug: str,
-    sources: list[Path],
-    target: LoudnessTarget,
-    encoding: AudioEncoding,
-    show: Show,
-    tags: AudioTags,
-    progress: Progress | None,
-) -> Asset:
-    """Encode the AAC rendition (``podcast:alternateEnclosure``) from the sources, not the MP3.
-
-    It goes through the same measure -> gain + limiter -> encode-and-check path as the MP3, so
-    it meets the same target; transcoding the MP3 would stack two lossy codecs.
-    """
-    aac = AudioEncoding(
-        sample_rate_hz=encoding.sample_rate_hz,
-        bitrate_kbps=AAC_BITRATE_KBPS[encoding.channels],
-        channels=encoding.channels,
-        codec="aac",
-    )
-    path = stage.path("episode.m4a")
-    result = normalize_audio(sources, path, target, aac, crossfade_s=show.crossfade_s)
-    write_mp4_tags(path, replace(tags, chapters=()))
-    if progress is not None:
-        progress(1.0)
-    return stage.adopt(
-        path,
-        folder="media",
-        stem=slug,
-        extension="m4a",
-        mime_type="audio/x-m4a",
-        duration_s=round(result.duration_s, 3),
-        bitrate_kbps=aac.bitrate_kbps,
-    )
-
-
-def _transcript_language(path: Path, default: str) -> tuple[Path, str]:
-    """Language from a ``NAME.LANG.vtt`` / ``NAME.LANG.srt`` suffix, else the show's."""
-    suffixes = path.suffixes
-    if len(suffixes) >= 2:
-        candidate = suffixes[-2].lstrip(".")
-        try:
-            return path, canonical_language(candidate, f"--transcript {path}")
-        except FieldInvalid:
-            pass
-    return path, default
-
-
-def _stage_transcript(
-    stage: Staging, slug: str, index: int, captions: Captions, language: str
-) -> Transcript:
-    path = stage.path(f"transcript-{index}.{captions.format}")
-    path.write_text(captions.text, encoding="utf-8")
-    asset = stage.adopt(
-        path,
-        folder="transcripts",
-        stem=f"{slug}-{language.lower()}",
-        extension=captions.format,
-        mime_type=captions.mime_type,
-    )
-    return Transcript(asset=asset, language=language, rel="captions")
-
-
-def _stage_teaser(
-    stage: Staging,
-    slug: str,
-    media: Asset,
-    start_s: float,
-    length_s: float,
-    encoding: AudioEncoding,
-    duration_s: float,
-) -> Soundbite:
-    if start_s + length_s > duration_s:
-        raise FieldInvalid(
-            "--soundbite",
-            f"{start_s:g}+{length_s:g} runs past the end of the episode ({duration_s:.0f} s)",
-        )
-    path = stage.path(f"teaser-{start_s:g}.mp3")
-    render_teaser(
-        stage.workspace / media.path, path, start_s, length_s, bitrate_kbps=encoding.bitrate_kbps
-    )
-    teaser = stage.adopt(
-        path,
-        folder="teasers",
-        stem=slug,
-        extension="mp3",
-        mime_type="audio/mpeg",
-        duration_s=length_s,
-    )
-    return Soundbite(start_s=start_s, duration_s=length_s, teaser=teaser)

@@ -24,13 +24,22 @@ from episodes.errors import CatalogError, FieldInvalid
 from feeds.errors import FeedError, FeedInvalid, GuardRefused
 from media.errors import MediaError
 
-from .errors import PipelineError, PublishLocked, StorageError
+from .errors import (
+    ObjectConflict,
+    PipelineError,
+    PreconditionFailed,
+    PublishLocked,
+    StorageError,
+    StorageRefused,
+)
 
 EXIT_OK = 0
-EXIT_INPUT = 1  # bad input, settings or media; validate found problems
+EXIT_INPUT = 1  # bad input, settings or media (a missing bucket, refused credentials); validate
 EXIT_USAGE = 2  # click's own code for a wrong command line
-EXIT_REFUSED = 3  # the feed was refused (invalid, or the guard protected subscribers)
-EXIT_STORAGE = 4  # storage failed; the live feed is unchanged, try again later
+EXIT_REFUSED = 3  # refused: the feed is invalid, the guard protects subscribers, or storage
+#                   holds other bytes under an immutable key
+EXIT_STORAGE = 4  # storage failed for now (unreachable, timeouts, 5xx); the live feed is
+#                   unchanged: a retry can fix it
 EXIT_LOCKED = 5  # another publish holds the lock
 
 log = logging.getLogger("kotocast")
@@ -57,12 +66,9 @@ def main(argv: list[str] | None = None) -> None:
             for problem in exc.problems[1:]:
                 click.echo(f"  {problem}", err=True)
         code = EXIT_REFUSED
-    except PublishLocked as exc:
-        _error(exc)
-        code = EXIT_LOCKED
     except StorageError as exc:
         _error(exc)
-        code = EXIT_STORAGE
+        code = storage_exit_code(exc)
     except (CatalogError, MediaError, FeedError, PipelineError) as exc:
         _error(exc)
         code = EXIT_INPUT
@@ -70,6 +76,17 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("kotocast: interrupted", err=True)
         code = 130
     sys.exit(code)
+
+
+def storage_exit_code(exc: StorageError) -> int:
+    """Return the exit code of a storage failure by its outcome: can a retry fix it?"""
+    if isinstance(exc, PublishLocked):
+        return EXIT_LOCKED
+    if isinstance(exc, StorageRefused):
+        return EXIT_INPUT  # fix the settings (bucket, credentials, region) first
+    if isinstance(exc, ObjectConflict) and not isinstance(exc, PreconditionFailed):
+        return EXIT_REFUSED  # someone else's bytes under our immutable key
+    return EXIT_STORAGE
 
 
 def _error(exc: Exception) -> None:
@@ -205,7 +222,8 @@ def cli(verbose: int, debug_http: bool) -> None:
 @click.option(
     "--languages",
     default="",
-    help="Video series: comma-separated languages, e.g. fi,sv,en,ar,so,fa,ru,uk.",
+    help="Comma-separated languages, main first (fi,sv or fi,sv,en,ar,so,fa,ru,uk): one "
+    "feed per language (feeds/<lang>.xml), pages, index.json and feeds.opml.",
 )
 def init(directory: Path, **opts: Any) -> None:
     """Create a show workspace in DIRECTORY (kotocast.toml and episodes/)."""
@@ -264,73 +282,29 @@ def init(directory: Path, **opts: Any) -> None:
 )
 @click.option(
     "--language",
-    help="Video series: the language of this version (one of the "
-    "series' languages). Adds or replaces that language's variant of --slug.",
+    help="Language of this version (default: the show's main language). With the --slug of "
+    "an existing episode: adds, or replaces, that episode's version in this language.",
 )
 @click.option(
     "--captions",
     multiple=True,
     type=click.Path(path_type=Path),
-    help="Video series: WebVTT/SRT captions; NAME.LANG.vtt sets their language "
-    "(default: --language). Repeatable.",
+    help="Same as --transcript (captions of a video). Repeatable.",
 )
 @click.option("--now", "now_text", hidden=True, help="Pretend the time is this (tests).")
 def add(media: Path, now_text: str | None, **opts: Any) -> None:
-    """Normalise, encode, tag and catalog MEDIA as a new episode.
+    """Level, encode, tag and catalog MEDIA as an episode (or one language version of it).
 
-    On a video series (init --medium video), add or replace the --language version of
-    episode --slug: kotocast add VIDEO --slug S --language ar --title T [--captions F]...
+    The same command for audio and video shows: on a show with several languages, add each
+    language's version to the same episode: kotocast add FILE --slug S --language sv --title T.
     """
-    from episodes.show import load_show
-
-    language, captions = opts.pop("language"), tuple(opts.pop("captions"))
-    if load_show(Path.cwd()).medium == "video":
-        _add_variant(media, now_text, language, captions, opts)
-        return
-    if language or captions:
-        raise click.UsageError(
-            "--language and --captions are for video series; use --transcript for a podcast episode"
-        )
     from .add import AddRequest, add_episode
 
+    opts["transcripts"] = (*opts["transcripts"], *opts.pop("captions"))
     request = AddRequest(media=media, **opts)
     with _progress_bar("processing") as progress:
-        episode = add_episode(Path.cwd(), request, now=_now(now_text), progress=progress)
-    loud = episode.loudness
-    extra = f", {loud.input_lufs:.1f} -> {loud.output_lufs:.1f} LUFS" if loud else ""
-    click.echo(
-        f"added {episode.slug}: {episode.title!r}{extra}, "
-        f"publish {episode.publish_at.isoformat() if episode.publish_at else 'never'}"
-    )
-
-
-def _add_variant(
-    media: Path,
-    now_text: str | None,
-    language: str | None,
-    captions: tuple[Path, ...],
-    opts: dict[str, Any],
-) -> None:
-    from .video import VariantRequest, add_variant
-
-    unused = [
-        f"--{k.replace('_', '-')}" for k in ("image", "chapters", "season", "number") if opts.get(k)
-    ] + [f"--{k[:-1]}" for k in ("transcripts", "persons", "soundbites") if opts.get(k)]
-    if unused:
-        raise click.UsageError(f"{', '.join(unused)}: not available for video series variants")
-    request = VariantRequest(
-        media=media,
-        slug=opts["slug"],
-        language=language,
-        title=opts["title"],
-        description=opts["description"],
-        captions=captions,
-        publish_at=opts["publish_at"],
-        draft=opts["draft"],
-    )
-    with _progress_bar("processing") as progress:
-        result = add_variant(Path.cwd(), request, now=_now(now_text), progress=progress)
-    click.echo(result.summary())
+        added = add_episode(Path.cwd(), request, now=_now(now_text), progress=progress)
+    click.echo(added.summary())
 
 
 @cli.command()
@@ -352,21 +326,9 @@ def publish(now_text: str | None, dry_run: bool, as_json: bool) -> None:
 def status(now_text: str | None, as_json: bool) -> None:
     """Show every episode: state, release time, duration and loudness.
 
-    On a video series: the episode x language matrix (published, due, scheduled, draft,
-    missing; * = captions missing).
+    On a show with several languages: the episode x language matrix (published, due,
+    scheduled, draft, missing; * = transcript or captions missing).
     """
-    from episodes.show import load_show
-
-    if load_show(Path.cwd()).medium == "video":
-        from .video import render_coverage_table, series_coverage
-
-        coverage = series_coverage(Path.cwd(), now=_now(now_text))
-        click.echo(
-            json.dumps(coverage.as_json(), sort_keys=True, indent=2, ensure_ascii=False)
-            if as_json
-            else render_coverage_table(coverage)
-        )
-        return
     from .status import render_status_table, show_status
 
     report = show_status(Path.cwd(), now=_now(now_text))
@@ -380,22 +342,30 @@ def status(now_text: str | None, as_json: bool) -> None:
 @click.argument("feed", required=False)
 @click.option("--now", "now_text", help="Judge future dates against this time.")
 def validate(feed: str | None, now_text: str | None) -> None:
-    """Check FEED (a file or URL; default: this show's feed) against Apple/Podcast Index rules."""
-    from feeds.validate import validate_feed
+    """Check FEED (a file or URL), or every feed this show publishes, against app rules.
 
-    from .publish import render_current_feed
+    Without FEED: renders exactly what 'kotocast publish' would upload (each language's feed,
+    the all-languages feed, index.json) and checks each; writes nothing.
+    """
+    from feeds.validate import validate_feed
 
     now = _now(now_text)
     if feed is None:
-        source, xml = render_current_feed(Path.cwd(), now=now)
+        from .publish import render_current_feeds
+
+        site, problems = render_current_feeds(Path.cwd(), now=now)
+        sources = [f"{Path.cwd() / 'kotocast.toml'} -> {key}" for key in site.feeds]
+        if "index.json" in site.documents:
+            sources.append("index.json")
     else:
-        source, xml = feed, _read_feed(feed)
-    problems = validate_feed(xml, source=source, now=now)
+        problems = [str(p) for p in validate_feed(_read_feed(feed), source=feed, now=now)]
+        sources = [feed]
     for problem in problems:
         click.echo(str(problem))
     if problems:
         raise click.exceptions.Exit(EXIT_INPUT)
-    click.echo(f"{source}: valid")
+    for source in sources:
+        click.echo(f"{source}: valid")
 
 
 def _read_feed(source: str) -> bytes:
@@ -476,9 +446,11 @@ def demo(directory: Path) -> None:
     help="New show only: a folder (relative to DIRECTORY) or s3://BUCKET/PREFIX.",
 )
 @click.option(
+    "--keep-media",
     "--keep-audio",
+    "keep_audio",
     is_flag=True,
-    help="Keep the original MP3/M4A files byte for byte (no re-encoding).",
+    help="Keep the original MP3/M4A/MP4 files byte for byte (no re-encoding).",
 )
 @click.option("--now", "now_text", hidden=True, help="Pretend the time is this (tests).")
 def import_(

@@ -102,7 +102,7 @@ def build_demo(
             ),
             now=now,
             progress=_part(progress, index * step, step),
-        )
+        ).episode
         loud = episode.loudness
         if loud:
             lines.append(

@@ -21,7 +21,9 @@ from episodes.show import CONFIG_NAME
 from media.ffmpeg import run_ffmpeg
 
 from .demo import draw_cover
-from .video import VariantRequest, add_variant, feed_key, publish_series
+from .add import AddRequest, add_episode
+from .publish import publish
+from .site import feed_key
 from .workspace import InitRequest, init_workspace
 
 LANGUAGES = ("fi", "en", "ar")
@@ -130,22 +132,22 @@ def build_video_demo(
         report: Callable[[float], None] | None = None
         if progress is not None:
             report = _scaled(progress, index * step, step)
-        added = add_variant(
+        added = add_episode(
             directory,
-            VariantRequest(
+            AddRequest(
                 media=video,
                 slug=slug,
                 language=lang,
                 title=title,
                 description=notes,
-                captions=(captions,),
+                transcripts=(captions,),
                 publish_at=(now + timedelta(days=days)).isoformat(),
             ),
             now=now,
             progress=report,
         )
         lines.append(added.summary())
-    published = publish_series(directory, now=now)
+    published = publish(directory, now=now)
     lines.append(published.summary())
     lines.append(
         f"pages: {directory / 'public' / 'index.html'}; feeds: "

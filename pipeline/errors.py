@@ -15,6 +15,12 @@ class StorageUnreachable(StorageError):
     """The endpoint cannot be reached, the bucket is missing, or credentials are refused."""
 
 
+class StorageRefused(StorageUnreachable):
+    """Storage refuses for good until settings change: the bucket does not exist, credentials
+    are missing or refused, access is denied, the bucket is in another region. A retry
+    cannot fix it (exit 1, not the "retry later" exit 4)."""
+
+
 class UploadFailed(StorageError):
     """An object could not be uploaded within the retry budget."""
 

@@ -36,7 +36,7 @@ from urllib.parse import urljoin
 from episodes.catalog import load_episodes, save_episode
 from episodes.chapters import read_chapters
 from episodes.errors import CatalogError, FieldInvalid
-from episodes.model import Chapter, Episode, Transcript
+from episodes.model import Chapter, Episode, Variant
 from episodes.show import (
     CONFIG_NAME,
     load_show,
@@ -60,8 +60,7 @@ from media.captions import read_captions
 from media.errors import MediaError
 from media.probe import probe, require_audio_input
 
-from .add import stage_chapters
-from .assets import Staging, staging
+from .assets import staging
 from .errors import PipelineError
 from .fetch import (
     FetchError,
@@ -76,6 +75,7 @@ from .fetch import (
     open_url,
     private_network_allowed,
 )
+from .sidefiles import stage_chapters, stage_transcript
 from .workspace import write_new_config
 
 log = logging.getLogger(__name__)
@@ -87,6 +87,7 @@ CHUNK_BYTES = 64 * 1024
 #: Enclosures kept byte for byte must be what Apple accepts for audio (REFERENCE: enclosure
 #: types); the first bytes decide, not the file name or the server's Content-Type.
 KEPT_AUDIO = {"mp3": ("audio/mpeg", "mp3"), "mp4": ("audio/x-m4a", "m4a")}
+KEPT_VIDEO = {"mp4": ("video/mp4", "mp4")}
 #: Transcript types kotocast can check and republish (Podcast Index transcript.md).
 CAPTION_TYPES = {"text/vtt": "vtt", "application/x-subrip": "srt", "application/srt": "srt"}
 
@@ -227,15 +228,20 @@ def import_feed(
     notes: list[str] = []
 
     created = not (request.directory / CONFIG_NAME).exists()
+    existed = request.directory.exists()
+    # A feed whose every enclosure is a video becomes a video show (one language).
+    videos = [i for i in feed.items if i.enclosure.mime_type.startswith("video/")]
+    medium = "video" if feed.items and len(videos) == len(feed.items) else "podcast"
     if created:
-        art_skip = create_workspace(request, feed.show, guid, base, notes)
+        art_skip = create_workspace(request, feed.show, guid, base, notes, medium=medium)
         if art_skip:
             skipped.append(art_skip)
     else:
         _adopt_identity(request.directory, guid)
 
-    language = load_show(request.directory).language
-    existing = load_episodes(request.directory)
+    show = load_show(request.directory)
+    language, medium = show.language, show.medium
+    existing = load_episodes(request.directory, languages=show.all_languages)
     known = {e.guid for e in existing}
     taken = {e.slug for e in existing}
     todo = [i for i in _oldest_first(feed.items) if i.guid not in known]
@@ -256,6 +262,7 @@ def import_feed(
                 slug=_unique_slug(item.title, taken),
                 keep_audio=request.keep_audio,
                 language=language,
+                medium=medium,
                 limits=limits,
                 now=now,
                 downloads=downloads,
@@ -264,7 +271,7 @@ def import_feed(
                 notes=notes,
             )
         except (PipelineError, CatalogError, MediaError, FeedError) as exc:
-            log.warning("skipped %s: %s", what, exc)
+            log.info("skipped %s: %s", what, exc)  # the CLI prints each skip once
             skipped.append(Skipped(what, " ".join(str(exc).split())))
             continue
         taken.add(episode.slug)
@@ -272,6 +279,16 @@ def import_feed(
         log.info("imported %s as %s", item.guid, episode.slug)
     if progress is not None:
         progress(1.0)
+    if created and not imported and todo:
+        # Nothing could be imported: leave no workspace behind (a rerun cannot do better
+        # without a change, and a half-made show would look importable).
+        _remove_new_workspace(request.directory, existed)
+        first = skipped[0] if skipped else None
+        why = f"{first.what}: {first.why}" if first else "no episode could be imported"
+        raise ImportFailed(
+            f"{request.source}: nothing imported ({len(todo)} episodes skipped; {why}); "
+            f"{request.directory} was not created"
+        )
     if not skipped:
         # Keep partial downloads after a failure: the next run resumes them.
         shutil.rmtree(downloads, ignore_errors=True)
@@ -348,7 +365,13 @@ def _kept_podcast_guid(show: ForeignShow, feed_url: str | None, source: str) -> 
 
 
 def create_workspace(
-    request: ImportRequest, show: ForeignShow, guid: str, base: str, notes: list[str]
+    request: ImportRequest,
+    show: ForeignShow,
+    guid: str,
+    base: str,
+    notes: list[str],
+    *,
+    medium: str = "podcast",
 ) -> Skipped | None:
     """Write ``kotocast.toml`` (with the kept ``podcast_guid``), artwork and ``episodes/``.
 
@@ -385,10 +408,24 @@ def create_workspace(
         storage=request.storage,
         explicit=bool(show.explicit),
         show_type=show.show_type,
+        medium=medium,
         podcast_guid=guid,
     )
     write_new_config(directory, text)
     return art_skip
+
+
+def _remove_new_workspace(directory: Path, existed: bool) -> None:
+    """Undo :func:`create_workspace` (the folder too, if the import made it)."""
+    if not existed:
+        shutil.rmtree(directory, ignore_errors=True)
+        return
+    for name in (CONFIG_NAME, "episodes", "images", DOWNLOADS_DIR, ".kotocast"):
+        path = directory / name
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
 
 
 def _adopt_identity(workspace: Path, guid: str) -> None:
@@ -463,6 +500,7 @@ def import_item(
     keep_audio: bool,
     language: str,
     limits: DownloadLimits,
+    medium: str = "podcast",
     now: datetime,
     downloads: Path,
     progress: Progress,
@@ -478,9 +516,12 @@ def import_item(
         DownloadFailed: the media cannot be downloaded or is not audio.
         MediaError / CatalogError: the media or metadata cannot be used.
     """
-    if item.enclosure.mime_type.startswith("video/"):
+    video = medium == "video"
+    if item.enclosure.mime_type.startswith("video/") != video:
+        kind = "a video" if not video else "an audio"
         raise DownloadFailed(
-            f"{item.enclosure.url}: video enclosures are not imported (audio podcasts only)"
+            f"{item.enclosure.url}: {item.enclosure.mime_type} enclosure in {kind} show "
+            "(kotocast imports a feed as an audio or a video show, not both)"
         )
     url = _absolute_url(item.enclosure.url, base)
     stem = _url_hash(url)
@@ -493,12 +534,13 @@ def import_item(
         progress=lambda f: progress(f * (1 - encode_share)),
     )
     kind = sniff_audio(media.path)
-    kept = KEPT_AUDIO.get(kind or "")
+    kept = (KEPT_VIDEO if video else KEPT_AUDIO).get(kind or "")
     if media.content_type.startswith("text/") or (keep_audio and kept is None):
         head = _first_bytes(media.path, media)
         media.path.unlink(missing_ok=True)
+        wanted = "MP4 video" if video else "MP3 or M4A audio"
         raise DownloadFailed(
-            f"{url}: not MP3 or M4A audio (server said {media.content_type or 'nothing'}, "
+            f"{url}: not {wanted} (server said {media.content_type or 'nothing'}, "
             f"the file starts with {head})"
         )
     if item.enclosure.length_bytes and item.enclosure.length_bytes != media.size_bytes:
@@ -530,6 +572,8 @@ def import_item(
             chapters_path=chapters_path,
             transcripts=transcripts,
             now=now,
+            language=language,
+            video=video,
         )
     else:
         episode = _reencode(
@@ -588,7 +632,7 @@ def _reencode(
         auto_number=False,
     )
     try:
-        return add_episode(workspace, request, now=now, progress=progress)
+        return add_episode(workspace, request, now=now, progress=progress).episode
     finally:
         for path in named:
             path.unlink(missing_ok=True)
@@ -607,14 +651,26 @@ def _keep_original(
     chapters_path: Path | None,
     transcripts: list[tuple[Path, str]],
     now: datetime,
+    language: str,
+    video: bool = False,
 ) -> Episode:
-    """Catalog the downloaded file unchanged as the episode's media (``--keep-audio``)."""
-    info = probe(media)
-    require_audio_input(info)
+    """Catalog the downloaded file unchanged as the episode's media (``--keep-media``)."""
+    width = height = None
+    if video:
+        from media.video import probe_video
+
+        vinfo = probe_video(media)
+        duration_s, bitrate = vinfo.duration_s, None
+        width, height = vinfo.width, vinfo.height
+    else:
+        info = probe(media)
+        require_audio_input(info)
+        duration_s = info.duration_s
+        bitrate = info.audio.bitrate_kbps if info.audio else None
     chapters: tuple[Chapter, ...] = ()
     if chapters_path is not None:
-        chapters = read_chapters(chapters_path, duration_s=info.duration_s)
-    captions = [(read_captions(path), language) for path, language in transcripts]
+        chapters = read_chapters(chapters_path, duration_s=duration_s)
+    captions = [(read_captions(path), lang) for path, lang in transcripts]
     with staging(workspace) as stage:
         asset = stage.adopt(
             media,
@@ -622,45 +678,35 @@ def _keep_original(
             stem=slug,
             extension=extension,
             mime_type=mime_type,
-            duration_s=round(info.duration_s, 3),
-            bitrate_kbps=info.audio.bitrate_kbps if info.audio else None,
+            duration_s=round(duration_s, 3),
+            bitrate_kbps=bitrate,
+            width=width,
+            height=height,
+        )
+        variant = Variant(
+            language=language,
+            title=title,
+            description=description,
+            publish_at=item.published_at,
+            media=asset,
+            chapters=chapters,
+            chapters_file=stage_chapters(stage, slug, chapters),
+            transcripts=tuple(
+                stage_transcript(stage, f"{slug}-{lang.lower()}", c, lang) for c, lang in captions
+            ),
         )
         episode = Episode(
             slug=slug,
             guid=item.guid,
-            title=title,
-            description=description,
-            publish_at=item.published_at,
+            variants=(variant,),
             episode_type=item.episode_type,
             season=item.season,
             number=item.number,
             explicit=item.explicit,
             created_at=now,
-            media=asset,
-            chapters=chapters,
-            chapters_file=stage_chapters(stage, slug, chapters),
-            transcripts=tuple(
-                _stage_transcript(stage, slug, i, c.format, c.mime_type, c.text, language)
-                for i, (c, language) in enumerate(captions)
-            ),
         )
         save_episode(workspace, episode, new=True)
     return episode
-
-
-def _stage_transcript(
-    stage: Staging, slug: str, index: int, fmt: str, mime_type: str, text: str, language: str
-) -> Transcript:
-    path = stage.path(f"transcript-{index}.{fmt}")
-    path.write_text(text, encoding="utf-8")
-    asset = stage.adopt(
-        path,
-        folder="transcripts",
-        stem=f"{slug}-{language.lower()}",
-        extension=fmt,
-        mime_type=mime_type,
-    )
-    return Transcript(asset=asset, language=language, rel="captions")
 
 
 def _fetch_side(

@@ -13,7 +13,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -21,21 +21,21 @@ from typing import Any
 from episodes.catalog import load_episodes
 from episodes.errors import FieldInvalid
 from episodes.model import Asset, Episode, Show
-from episodes.show import load_show, record_podcast_guid, write_text_atomic
+from episodes.show import load_show, record_feed_guids, write_text_atomic
 from feeds.errors import FeedInvalid, GuardRefused
 from feeds.guard import check_continuity
-from feeds.guid import podcast_guid
-from feeds.rss import render_feed
+from feeds.index_json import check_index_json
 from feeds.validate import validate_feed
 
 from .assets import sha256_file
 from .confine import CatalogFile, hash_confined
+from .site import FEED_KEY as FEED_KEY
+from .site import INDEX_JSON_KEY, RenderedSite, document_type, render_site
 from .storage import Storage, open_storage
 from .sync import PublishObject, PublishProgress, plan_is_unchanged, publish_objects
 
 log = logging.getLogger(__name__)
 
-FEED_KEY = "feed.xml"
 STATE_FILE = ".kotocast/published.json"
 MEDIA_CACHE = "public, max-age=31536000, immutable"
 DOCUMENT_CACHE = "public, max-age=300"
@@ -91,70 +91,77 @@ def publish(
 ) -> PublishResult:
     """Publish the show in ``workspace`` as it stands at ``now``.
 
+    One path for every show (audio or video, one language or several): render every
+    document (:mod:`pipeline.site`), validate every feed, guard, then media, documents and
+    the manifest, in that order.
+
     Raises:
         CatalogError: broken settings or episode files.
-        FeedInvalid: the rendered feed breaks a directory rule (nothing is uploaded).
-        GuardRefused: the feed would change what subscribers depend on (nothing is uploaded).
-        StorageError: storage failed; the live feed is left as it was.
+        FeedInvalid: a rendered feed breaks a directory rule (nothing is uploaded).
+        GuardRefused: a feed would change what subscribers depend on (nothing is uploaded).
+        StorageError: storage failed; the live feeds are left as they were.
     """
-    if load_show(workspace).medium == "video":
-        # A video series publishes one feed per language, pages, index.json and OPML.
-        from .video import publish_series
-
-        result: PublishResult = publish_series(
-            workspace, now=now, dry_run=dry_run, progress=progress
-        )
-        return result
-    rendered = render_show(workspace, now=now)
-    show, episodes, released, xml = (
-        rendered.show,
-        rendered.episodes,
-        rendered.released,
-        rendered.xml,
-    )
-    problems = validate_feed(xml, source=FEED_KEY, now=now)
+    site = load_site(workspace, now=now)
+    show = site.show
+    problems = validate_site(site, now=now)
     if problems:
-        raise FeedInvalid(FEED_KEY, [str(p) for p in problems])
+        raise FeedInvalid(", ".join(site.feeds), problems)
 
-    media = media_objects(workspace, released, rendered.artwork)
-    documents = [document_object(FEED_KEY, xml, "application/rss+xml; charset=utf-8")]
+    media = media_objects(workspace, site.released, site.artwork, per_language=show.per_language)
+    documents = [document_object(key, xml, document_type(key)) for key, xml in site.feeds.items()]
+    documents += [document_object(k, body, document_type(k)) for k, body in site.documents.items()]
     storage = open_storage(show.storage, workspace=workspace, endpoint_url=show.endpoint_url)
-    withdrawn = {e.guid for e in episodes if e.withdrawn}
+    withdrawn = {e.guid for e in site.episodes if e.withdrawn}
     state = read_state(workspace)
-    newly = tuple(e.slug for e in released if e.guid not in state.get("guids", []))
+    newly = tuple(e.slug for e in site.released if e.guid not in state.get("guids", []))
     upcoming = [
-        e.publish_at
-        for e in episodes
-        if e.publish_at is not None and not e.draft and not e.withdrawn and e.publish_at > now
+        v.publish_at
+        for e in site.episodes
+        if not e.withdrawn
+        for v in e.variants
+        if v.publish_at is not None and not v.draft and v.media is not None and v.publish_at > now
     ]
-    next_release = min(upcoming) if upcoming else None
-
-    def outcome(uploaded: Sequence[str], size: int, changed: bool) -> PublishResult:
-        return PublishResult(
-            rendered.feed_url,
-            storage.description,
-            len(released),
-            newly,
-            tuple(uploaded),
-            size,
-            changed,
-            dry_run,
-            next_release,
-        )
-
     uploaded, size, changed = release(
         workspace,
         storage,
         media,
         documents,
-        feeds={FEED_KEY: xml},
+        feeds=site.feeds,
         withdrawn=withdrawn,
-        released=released,
-        guid_to_record=show.podcast_guid if rendered.stored_guid is None else None,
+        released=site.released,
+        guids_to_record=site.guids_to_record(),
         dry_run=dry_run,
         progress=progress,
     )
-    return outcome(uploaded, size, changed)
+    return PublishResult(
+        site.main_feed_url,
+        storage.description,
+        len(site.released),
+        newly,
+        tuple(uploaded),
+        size,
+        changed,
+        dry_run,
+        min(upcoming) if upcoming else None,
+    )
+
+
+def load_site(workspace: Path, *, now: datetime, cache_artwork: bool = True) -> RenderedSite:
+    """Load the catalog and render every document the show publishes at ``now``."""
+    show = load_show(workspace)
+    episodes = load_episodes(workspace, languages=show.all_languages)
+    artwork = show_artwork(workspace, show, cache=cache_artwork)
+    return render_site(show, episodes, now=now, artwork=artwork)
+
+
+def validate_site(site: RenderedSite, *, now: datetime) -> list[str]:
+    """Return every problem of every feed the show publishes, and of ``index.json``."""
+    problems: list[str] = []
+    for key, xml in site.feeds.items():
+        problems += [str(p) for p in validate_feed(xml, source=key, now=now)]
+    if INDEX_JSON_KEY in site.documents:
+        problems += check_index_json(site.documents[INDEX_JSON_KEY], source=INDEX_JSON_KEY)
+    return problems
 
 
 def release(
@@ -166,7 +173,7 @@ def release(
     feeds: Mapping[str, bytes],
     withdrawn: set[str],
     released: Sequence[Episode],
-    guid_to_record: str | None,
+    guids_to_record: Mapping[str, str],
     dry_run: bool,
     progress: PublishProgress | None,
 ) -> tuple[tuple[str, ...], int, bool]:
@@ -191,10 +198,10 @@ def release(
         pending += [d for d in documents if storage.get(d.key) != d.source]
         return tuple(o.key for o in pending), sum(o.size_bytes for o in pending), bool(pending)
 
-    if guid_to_record is not None:
+    if guids_to_record:
         # Spec: assigned once from the feed URL at first publish, then kept forever, also
         # when base_url changes later.
-        record_podcast_guid(workspace, guid_to_record)
+        record_feed_guids(workspace, guids_to_record)
     report = publish_objects(
         storage,
         media,
@@ -218,40 +225,10 @@ def _guard(storage: Storage, feeds: Mapping[str, bytes], withdrawn: set[str]) ->
         raise GuardRefused("; ".join(refusals))
 
 
-@dataclass(frozen=True, slots=True)
-class RenderedShow:
-    """The catalog as of one moment and the feed it renders to."""
-
-    show: Show
-    stored_guid: str | None
-    episodes: list[Episode]
-    released: list[Episode]
-    artwork: Asset | None
-    feed_url: str
-    xml: bytes
-
-
-def render_show(workspace: Path, *, now: datetime, cache_artwork: bool = True) -> RenderedShow:
-    """Load the catalog and render the feed of the episodes released at ``now``."""
-    show = load_show(workspace)
-    episodes = load_episodes(workspace)
-    feed_url = f"{show.base_url}{FEED_KEY}"
-    artwork = show_artwork(workspace, show, cache=cache_artwork)
-    stored_guid = show.podcast_guid
-    show = replace(
-        show,
-        podcast_guid=stored_guid or podcast_guid(feed_url),
-        image_key=artwork.key if artwork else None,
-    )
-    released = [e for e in episodes if e.is_released(now) and e.media is not None]
-    xml = render_feed(show, released, feed_url=feed_url, base_url=show.base_url)
-    return RenderedShow(show, stored_guid, episodes, released, artwork, feed_url, xml)
-
-
-def render_current_feed(workspace: Path, *, now: datetime) -> tuple[str, bytes]:
-    """Return ``(name, xml)`` of the feed ``publish`` would upload at ``now``."""
-    rendered = render_show(workspace, now=now, cache_artwork=False)
-    return f"{workspace / 'kotocast.toml'} -> {FEED_KEY}", rendered.xml
+def render_current_feeds(workspace: Path, *, now: datetime) -> tuple[RenderedSite, list[str]]:
+    """Return what ``publish`` would write at ``now`` and every problem in it (writes nothing)."""
+    site = load_site(workspace, now=now, cache_artwork=False)
+    return site, validate_site(site, now=now)
 
 
 def show_artwork(workspace: Path, show: Show, *, cache: bool = True) -> Asset | None:
@@ -298,24 +275,30 @@ def _asset_for(workspace: Path, path: Path) -> Asset:
 
 
 def media_objects(
-    workspace: Path, episodes: Sequence[Episode], artwork: Asset | None
+    workspace: Path,
+    episodes: Sequence[Episode],
+    artwork: Asset | None,
+    *,
+    per_language: bool = False,
 ) -> list[PublishObject]:
-    """Return every immutable object the released episodes reference, deduplicated by key."""
+    """Return every immutable object the released variants reference, deduplicated by key.
+
+    Args:
+        per_language: download names carry the language (``slug-sv.mp3``), as a show with
+            several languages needs.
+    """
     assets: dict[str, tuple[Asset, str | None]] = {}
     if artwork:
         assets[artwork.key] = (artwork, None)
     for ep in episodes:
-        named = [
-            (ep.media, _download_name(ep.slug, ep.media)),
-            (ep.image, None),
-            (ep.chapters_file, None),
-        ]
-        named += [(t.asset, None) for t in ep.transcripts]
-        named += [(s.teaser, None) for s in ep.soundbites]
-        named += [(a, None) for a in ep.alternates]
+        named: list[tuple[Asset | None, str | None]] = [(ep.image, None)]
         for v in ep.variants:
-            named.append((v.media, _download_name(f"{ep.slug}-{v.language}", v.media)))
-            named += [(c.asset, None) for c in v.captions]
+            stem = f"{ep.slug}-{v.language}" if per_language else ep.slug
+            named.append((v.media, _download_name(stem, v.media)))
+            named.append((v.chapters_file, None))
+            named += [(t.asset, None) for t in v.transcripts]
+            named += [(s.teaser, None) for s in v.soundbites]
+            named += [(a, None) for a in v.alternates]
         for asset, download_name in named:
             if asset is not None:
                 assets.setdefault(asset.key, (asset, download_name))

@@ -1,4 +1,9 @@
-"""``kotocast status``: every episode's state, release time, duration and loudness."""
+"""``kotocast status``: every episode and language: state, release time, length and loudness.
+
+One report for every show. A one-language show prints one row per episode; a show with several
+languages prints the episode x language matrix (``*`` marks a variant without transcript or
+captions). Both come from the same :class:`StatusReport`.
+"""
 
 from __future__ import annotations
 
@@ -7,44 +12,95 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from episodes.catalog import load_episodes
-from episodes.model import Episode
+from episodes.model import Episode, Show, Variant
 from episodes.show import load_show
 
-from .publish import published_guids
+from .publish import read_state
+from .site import ALL_LANGUAGES, FEED_KEY, feed_guids, feed_key
+
+STATES = ("draft", "withdrawn", "scheduled", "due", "published", "missing")
 
 
 @dataclass(frozen=True, slots=True)
-class EpisodeStatus:
-    """One row of the status table."""
+class VariantStatus:
+    """One language of one episode."""
 
-    slug: str
+    language: str
+    state: str  # one of STATES
     title: str
-    state: str  # draft | withdrawn | scheduled | due | published
     publish_at: datetime | None
     duration_s: float | None
     input_lufs: float | None
     output_lufs: float | None
     output_true_peak_dbtp: float | None
+    has_text: bool  # a transcript or captions file
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeStatus:
+    """One episode: its main-language row plus every language's state."""
+
+    slug: str
+    guid: str
+    variants: tuple[VariantStatus, ...]  # in the show's languages ("missing" where absent)
+
+    @property
+    def main(self) -> VariantStatus:
+        return next((v for v in self.variants if v.state != "missing"), self.variants[0])
+
+    # The main row's fields, as the one-language table prints them.
+    @property
+    def title(self) -> str:
+        return self.main.title
+
+    @property
+    def state(self) -> str:
+        return self.main.state
+
+    @property
+    def publish_at(self) -> datetime | None:
+        return self.main.publish_at
+
+    @property
+    def duration_s(self) -> float | None:
+        return self.main.duration_s
+
+    @property
+    def input_lufs(self) -> float | None:
+        return self.main.input_lufs
+
+    @property
+    def output_lufs(self) -> float | None:
+        return self.main.output_lufs
+
+    @property
+    def output_true_peak_dbtp(self) -> float | None:
+        return self.main.output_true_peak_dbtp
 
 
 @dataclass(frozen=True, slots=True)
 class StatusReport:
-    """The show's episodes and its next scheduled release."""
+    """The show's episodes, its languages, its next release and notes for the producer."""
 
     show_title: str
     now: datetime
+    languages: tuple[str, ...]
     episodes: tuple[EpisodeStatus, ...]
     next_release: datetime | None
+    notes: tuple[str, ...] = ()
 
     def as_json(self) -> dict[str, object]:
         """Return plain data for ``--json``."""
         return {
             "show": self.show_title,
             "now": self.now.isoformat(),
+            "languages": list(self.languages),
             "next_release": self.next_release.isoformat() if self.next_release else None,
+            "notes": list(self.notes),
             "episodes": [
                 {
                     "slug": e.slug,
+                    "guid": e.guid,
                     "title": e.title,
                     "state": e.state,
                     "publish_at": e.publish_at.isoformat() if e.publish_at else None,
@@ -52,44 +108,97 @@ class StatusReport:
                     "input_lufs": e.input_lufs,
                     "output_lufs": e.output_lufs,
                     "output_true_peak_dbtp": e.output_true_peak_dbtp,
+                    "languages": {
+                        v.language: {
+                            "state": v.state,
+                            "title": v.title,
+                            "publish_at": v.publish_at.isoformat() if v.publish_at else None,
+                            "captions": v.has_text,
+                        }
+                        for v in e.variants
+                    },
                 }
                 for e in self.episodes
             ],
         }
 
 
-def episode_state(episode: Episode, now: datetime, live: set[str]) -> str:
-    """Return draft, withdrawn, scheduled, due (released at the next publish) or published."""
+def variant_state(
+    episode: Episode, variant: Variant, now: datetime, live: dict[str, list[str]]
+) -> str:
+    """Return draft, withdrawn, scheduled, due (goes out at the next publish) or published."""
     if episode.withdrawn:
         return "withdrawn"
-    if episode.draft or episode.publish_at is None:
+    if variant.draft or variant.publish_at is None:
         return "draft"
-    if episode.publish_at > now:
+    if variant.publish_at > now:
         return "scheduled"
-    return "published" if episode.guid in live else "due"
+    if episode.guid in live and (not live[episode.guid] or variant.language in live[episode.guid]):
+        return "published"
+    return "due"
 
 
 def show_status(workspace: Path, *, now: datetime) -> StatusReport:
-    """Collect the status of every episode in ``workspace`` at ``now``."""
+    """Collect the status of every episode and language in ``workspace`` at ``now``."""
     show = load_show(workspace)
-    live = published_guids(workspace)
+    languages = show.listed_languages
+    state = read_state(workspace)
+    live: dict[str, list[str]] = {
+        g: list(state.get("variants", {}).get(g, [])) for g in state.get("guids", [])
+    }
     rows = []
-    for ep in sorted(load_episodes(workspace), key=_order_key):
-        media = ep.media or (ep.variants[0].media if ep.variants else None)
-        rows.append(
-            EpisodeStatus(
-                slug=ep.slug,
-                title=ep.title,
-                state=episode_state(ep, now, live),
-                publish_at=ep.publish_at,
-                duration_s=media.duration_s if media else None,
-                input_lufs=ep.loudness.input_lufs if ep.loudness else None,
-                output_lufs=ep.loudness.output_lufs if ep.loudness else None,
-                output_true_peak_dbtp=ep.loudness.output_true_peak_dbtp if ep.loudness else None,
+    for ep in sorted(load_episodes(workspace, languages=show.all_languages), key=_order_key):
+        cells = []
+        listed = languages if show.per_language else (ep.main.language,)
+        for lang in listed:
+            v = ep.variant(lang)
+            if v is None:
+                cells.append(
+                    VariantStatus(lang, "missing", "", None, None, None, None, None, False)
+                )
+                continue
+            loud = v.loudness
+            cells.append(
+                VariantStatus(
+                    language=lang,
+                    state=variant_state(ep, v, now, live),
+                    title=v.title,
+                    publish_at=v.publish_at,
+                    duration_s=v.media.duration_s if v.media else None,
+                    input_lufs=loud.input_lufs if loud else None,
+                    output_lufs=loud.output_lufs if loud else None,
+                    output_true_peak_dbtp=loud.output_true_peak_dbtp if loud else None,
+                    has_text=bool(v.transcripts),
+                )
             )
-        )
-    upcoming = [r.publish_at for r in rows if r.state == "scheduled" and r.publish_at]
-    return StatusReport(show.title, now, tuple(rows), min(upcoming) if upcoming else None)
+        rows.append(EpisodeStatus(ep.slug, ep.guid, tuple(cells)))
+    upcoming = [
+        v.publish_at for r in rows for v in r.variants if v.state == "scheduled" and v.publish_at
+    ]
+    return StatusReport(
+        show.title,
+        now,
+        languages,
+        tuple(rows),
+        min(upcoming) if upcoming else None,
+        tuple(_guid_notes(show)),
+    )
+
+
+def _guid_notes(show: Show) -> list[str]:
+    """Say which feeds keep a ``podcast:guid`` that is not the spec's (and why)."""
+    urls = {lang: f"{show.base_url}{feed_key(lang)}" for lang in show.listed_languages}
+    if not show.per_language or show.all_languages_feed:
+        urls[ALL_LANGUAGES] = f"{show.base_url}{FEED_KEY}"
+    notes = []
+    for lang, guid in feed_guids(show, urls).items():
+        if guid.legacy:
+            key = FEED_KEY if lang == ALL_LANGUAGES else feed_key(lang)
+            notes.append(
+                f"{key} keeps podcast:guid {guid.guid} (derived by kotocast 0.1 and already "
+                f"known to apps; a new feed at this URL would get {guid.spec})"
+            )
+    return notes
 
 
 def _order_key(ep: Episode) -> tuple[datetime, str]:
@@ -104,7 +213,19 @@ def _clock(seconds: float | None) -> str:
 
 
 def render_status_table(report: StatusReport, *, width: int = 100) -> str:
-    """Return the status as an aligned text table with a closing line on the next release."""
+    """Return the status as aligned text: one row per episode, or the language matrix."""
+    lines = _matrix(report) if len(report.languages) > 1 else _rows(report, width)
+    nxt = report.next_release
+    lines.append(
+        f"next release: {nxt.astimezone(UTC).strftime('%Y-%m-%d %H:%M UTC')}"
+        if nxt
+        else "next release: none scheduled"
+    )
+    lines += [f"note: {n}" for n in report.notes]
+    return "\n".join(lines)
+
+
+def _rows(report: StatusReport, width: int) -> list[str]:
     header = ("EPISODE", "STATE", "RELEASE (UTC)", "LENGTH", "LUFS IN", "LUFS OUT", "PEAK")
     rows = [
         (
@@ -127,10 +248,23 @@ def render_status_table(report: StatusReport, *, width: int = 100) -> str:
     ]
     if not rows:
         lines.append("(no episodes yet: kotocast add FILE --title TITLE)")
-    nxt = report.next_release
-    lines.append(
-        f"next release: {nxt.astimezone(UTC).strftime('%Y-%m-%d %H:%M UTC')}"
-        if nxt
-        else "next release: none scheduled"
-    )
-    return "\n".join(lines)
+    return lines
+
+
+def _matrix(report: StatusReport) -> list[str]:
+    header = ("EPISODE", *report.languages)
+    rows = [
+        (
+            e.slug,
+            *(v.state + ("" if v.has_text or v.state == "missing" else "*") for v in e.variants),
+        )
+        for e in report.episodes
+    ]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    lines = [
+        "  ".join(c.ljust(widths[i]) for i, c in enumerate(row)).rstrip() for row in [header, *rows]
+    ]
+    if not rows:
+        lines.append("(no episodes yet: kotocast add FILE --language L --title T [--slug S])")
+    lines.append("* transcript or captions missing")
+    return lines

@@ -35,6 +35,7 @@ from pipeline.errors import (
     KeyInvalid,
     PreconditionFailed,
     StorageError,
+    StorageRefused,
     StorageUnreachable,
     UploadFailed,
 )
@@ -466,7 +467,7 @@ class S3Storage:
 
         where = self.description + (f": {key}" if key else "")
         if isinstance(exc, bx.NoCredentialsError | bx.PartialCredentialsError):
-            return StorageUnreachable(
+            return StorageRefused(
                 f"{where}: no AWS credentials found (set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, "
                 "AWS_PROFILE, or use an instance role)"
             )
@@ -480,7 +481,7 @@ class S3Storage:
                 reason = _UNREACHABLE_CODES.get(code, "access denied")
                 if code == "NoSuchBucket":
                     reason = f"bucket {self.bucket!r} does not exist"
-                return StorageUnreachable(f"{where}: {reason}")
+                return StorageRefused(f"{where}: {reason}")
             cls = UploadFailed if action in {"upload", "write"} else StorageError
             return cls(
                 f"{where}: {action} failed: {code or status} {err.get('Message', '')}".rstrip()

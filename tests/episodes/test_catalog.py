@@ -19,6 +19,9 @@ from episodes.model import Asset, Chapter, Episode, LoudnessRecord, Person, Tran
 from episodes.text import parse_publish_at
 
 
+LANGS = ("fi",)
+
+
 def _episode(slug: str = "jakso-1", **kw: object) -> Episode:
     base = dict(
         slug=slug,
@@ -43,27 +46,27 @@ def _episode(slug: str = "jakso-1", **kw: object) -> Episode:
         transcripts=(Transcript(Asset("t/a.vtt", "t/a.vtt", 10, "cd" * 32, "text/vtt"), "ar"),),
     )
     base.update(kw)
-    return Episode(**base)  # type: ignore[arg-type]
+    return Episode.single(language=str(base.pop("language", "fi")), **base)
 
 
 def test_round_trip_is_exact(tmp_path: Path) -> None:
     ep = _episode()
-    save_episode(tmp_path, ep, new=True)
-    assert load_episode(tmp_path, "jakso-1") == ep
+    save_episode(tmp_path, ep, new=True, languages=LANGS)
+    assert load_episode(tmp_path, "jakso-1", languages=LANGS) == ep
     assert ep.publish_at is not None
-    assert load_episodes(tmp_path)[0].publish_at.utcoffset() == timedelta(hours=2)  # type: ignore[union-attr]
+    assert load_episodes(tmp_path, languages=LANGS)[0].publish_at.utcoffset() == timedelta(hours=2)  # type: ignore[union-attr]
     assert ep.publish_at.tzinfo != UTC
 
 
 def test_slug_is_taken_once(tmp_path: Path) -> None:
-    save_episode(tmp_path, _episode(), new=True)
+    save_episode(tmp_path, _episode(), new=True, languages=LANGS)
     with pytest.raises(EpisodeExists):
-        save_episode(tmp_path, _episode(), new=True)
+        save_episode(tmp_path, _episode(), new=True, languages=LANGS)
 
 
 def test_missing_episode(tmp_path: Path) -> None:
     with pytest.raises(EpisodeNotFound, match="no episode with slug 'ei-ole'"):
-        load_episode(tmp_path, "ei-ole")
+        load_episode(tmp_path, "ei-ole", languages=LANGS)
 
 
 @pytest.mark.parametrize(
@@ -84,21 +87,21 @@ def test_missing_episode(tmp_path: Path) -> None:
     ],
 )
 def test_hand_edits_are_checked(tmp_path: Path, old: str, new: str, message: str) -> None:
-    path = save_episode(tmp_path, _episode(), new=True)
+    path = save_episode(tmp_path, _episode(), new=True, languages=LANGS)
     text = path.read_text(encoding="utf-8")
     assert old in text
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
     with pytest.raises(EpisodeFileInvalid, match=message) as info:
-        load_episodes(tmp_path)
+        load_episodes(tmp_path, languages=LANGS)
     assert str(info.value).startswith(str(path))
 
 
 def test_duplicate_guids_are_refused(tmp_path: Path) -> None:
     one = _episode("yksi")
-    save_episode(tmp_path, one, new=True)
-    save_episode(tmp_path, _episode("kaksi", guid=one.guid), new=True)
+    save_episode(tmp_path, one, new=True, languages=LANGS)
+    save_episode(tmp_path, _episode("kaksi", guid=one.guid), new=True, languages=LANGS)
     with pytest.raises(EpisodeFileInvalid, match="guid: same as in"):
-        load_episodes(tmp_path)
+        load_episodes(tmp_path, languages=LANGS)
 
 
 def test_chapters_plain_and_json(tmp_path: Path) -> None:

@@ -63,7 +63,7 @@ def episode(n: int, **kw: Any) -> Episode:
         ),
     }
     fields.update(kw)
-    return Episode(**fields)
+    return Episode.single(language=fields.pop("language", "fi"), **fields)
 
 
 def video_episode(n: int, languages: tuple[str, ...] = ("fi", "ar")) -> Episode:
@@ -74,8 +74,11 @@ def video_episode(n: int, languages: tuple[str, ...] = ("fi", "ar")) -> Episode:
             title=f"Osa {n} ({lang})",
             description=f"Kuvaus {lang}",
             media=asset(f"video/{lang}/ep-{n:03d}.mp4", "video/mp4", 5_000_000, duration_s=600.0),
-            captions=(Transcript(asset(f"video/{lang}/ep-{n:03d}.{lang}.vtt", "text/vtt"), lang),),
+            publish_at=datetime(2024, 3, 1, 9, 0, tzinfo=HELSINKI) + timedelta(days=7 * n),
+            transcripts=(
+                Transcript(asset(f"video/{lang}/ep-{n:03d}.{lang}.vtt", "text/vtt"), lang),
+            ),
         )
         for lang in languages
     )
-    return episode(n, variants=variants, media=variants[0].media, alternates=(), transcripts=())
+    return Episode(slug=f"ep-{n}", guid=f"kotocast-{n:04d}-9a1c", variants=variants, number=n)

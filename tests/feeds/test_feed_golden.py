@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from episodes.model import Asset, Chapter, Episode, Person, Show, Soundbite, Transcript, Variant
+from feeds import podcast_tags as pt
 from feeds.rss import AlternateEnclosure, render_feed
 from feeds.validate import validate_feed
 
@@ -40,17 +41,23 @@ def _episode(data: dict[str, Any]) -> Episode:
     data["chapters"] = tuple(Chapter(**c) for c in data.get("chapters", ()))
     data["soundbites"] = tuple(Soundbite(**s) for s in data.get("soundbites", ()))
     data["alternates"] = tuple(_asset(a) for a in data.get("alternates", ()))
-    data["variants"] = tuple(
+    shared = {k: data[k] for k in ("publish_at", "draft") if k in data}
+    variants = tuple(
         Variant(
             **{
-                **v,
+                **shared,
+                **{k: val for k, val in v.items() if k != "captions"},
                 "media": _asset(v["media"]),
-                "captions": tuple(_transcript(c) for c in v.get("captions", ())),
+                "transcripts": tuple(_transcript(c) for c in v.get("captions", ())),
             }
         )
-        for v in data.get("variants", ())
+        for v in data.pop("variants", ())
     )
-    return Episode(**data)
+    if variants:
+        # A video-series episode as kotocast 0.1 described it: identity + variants.
+        keep = ("slug", "guid", "episode_type", "season", "number", "explicit", "image")
+        return Episode(variants=variants, **{k: data[k] for k in keep if k in data})
+    return Episode.single(language=data.pop("language", "fi"), **data)
 
 
 def load_catalog(path: Path) -> tuple[Show, list[Episode], dict[str, Any]]:
@@ -65,7 +72,32 @@ def load_catalog(path: Path) -> tuple[Show, list[Episode], dict[str, Any]]:
             guid: [AlternateEnclosure(**{**a, "sources": tuple(a["sources"])}) for a in items]
             for guid, items in render["alternates"].items()
         }
+    if "tags" in render:  # feeds.podcast_tags.ChannelTags, table by table
+        render["tags"] = _channel_tags(render["tags"])
+    if "item_tags" in render:  # episode guid -> ItemTags
+        render["item_tags"] = {g: _item_tags(t) for g, t in render["item_tags"].items()}
     return Show(**show_data), [_episode(e) for e in data.get("episodes", ())], render
+
+
+def _channel_tags(data: dict[str, Any]) -> pt.ChannelTags:
+    return pt.ChannelTags(
+        funding=tuple(pt.Funding(**f) for f in data.get("funding", ())),
+        podroll=tuple(pt.RemoteItem(**r) for r in data.get("podroll", ())),
+        txt=tuple(pt.Txt(**t) for t in data.get("txt", ())),
+        license=pt.License(**data["license"]) if "license" in data else None,
+        location=pt.Location(**data["location"]) if "location" in data else None,
+        images=tuple(pt.ImageSize(**i) for i in data.get("images", ())),
+        hubs=tuple(data.get("hubs", ())),
+        season_names={int(k): v for k, v in data.get("season_names", {}).items()},
+    )
+
+
+def _item_tags(data: dict[str, Any]) -> pt.ItemTags:
+    return pt.ItemTags(
+        location=pt.Location(**data["location"]) if "location" in data else None,
+        images=tuple(pt.ImageSize(**i) for i in data.get("images", ())),
+        license=pt.License(**data["license"]) if "license" in data else None,
+    )
 
 
 @pytest.mark.parametrize("name", CASES)

@@ -27,9 +27,9 @@ def test_same_feed_and_new_episodes_pass() -> None:
 
 
 def test_editing_title_description_and_reencoding_pass() -> None:
-    edited = dataclasses.replace(EPISODES[0], title="Uusi otsikko", description="Uusi")
-    reencoded = dataclasses.replace(
-        EPISODES[1], media=asset("media/ep-002-new.mp3", "audio/mpeg", 5, duration_s=1.0)
+    edited = EPISODES[0].with_variant(title="Uusi otsikko", description="Uusi")
+    reencoded = EPISODES[1].with_variant(
+        media=asset("media/ep-002-new.mp3", "audio/mpeg", 5, duration_s=1.0)
     )
     assert check_continuity(PREVIOUS, feed([edited, reencoded, EPISODES[2]])) == []
 

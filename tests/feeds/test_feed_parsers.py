@@ -139,6 +139,8 @@ def test_partytime_reads_every_episode(rendered: tuple[bytes, list[Any]]) -> Non
                 "length": 900_000,
                 "sources": [asset_url(BASE_URL, ep.alternates[0].key)],
                 "bitrate": 96_000,
+                "lang": "fi",
+                "title": "AAC 96 kbps",
             }
         ]
         assert item["soundbites"] == [{"startTime": 60, "duration": 30.5, "title": "Paras hetki"}]
@@ -189,7 +191,7 @@ def test_parsers_read_other_languages_as_alternate_enclosures() -> None:
     assert item["guid"] == "kotocast-fi-sv-1"
     got = [(a.get("lang"), a.get("title"), a["type"], a["length"]) for a in item["alternates"]]
     assert got == [
-        (None, None, "audio/x-m4a", 21_000_000),
+        ("fi", "AAC 96 kbps", "audio/x-m4a", 21_000_000),
         ("sv", "Svenska", "audio/mpeg", 27_100_000),
         ("sv", "Svenska (AAC)", "audio/x-m4a", 20_500_000),
     ]

@@ -196,3 +196,23 @@ def test_rendered_feeds_pass_validation() -> None:
 )
 def test_description_html_keeps_apples_subset(text: str, html: str) -> None:
     assert description_html(text) == html
+
+
+def test_persons_are_written_in_their_taxonomy_group() -> None:
+    from episodes.model import Person
+
+    persons = (
+        Person("Pia", "Producer"),  # the model's default group "cast" is wrong for a producer
+        Person("Eero", "executive producer", "crew"),
+        Person("Kim", "Guest", "Cast"),
+    )
+    xml = render_feed(show(persons=persons), [], feed_url=FEED_URL, base_url=BASE_URL)
+    found = [
+        (p.text, p.get("role"), p.get("group")) for p in ET.fromstring(xml).iter(f"{PODCAST}person")
+    ]
+    assert found == [
+        ("Pia", "producer", "creative direction"),
+        ("Eero", "executive producer", "creative direction"),
+        ("Kim", "guest", "cast"),
+    ]
+    assert validate_feed(xml, source="f") == []

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.video import VariantAdded, VariantRequest, add_variant, publish_series
+from pipeline.add import Added, AddRequest, add_episode
+from pipeline.publish import publish
 from pipeline.workspace import InitRequest, init_workspace
 from tests import mediagen
 
@@ -137,7 +138,7 @@ def new_series(directory: Path, cover: Path, languages: str = "fi,en,ar") -> Pat
 class Series:
     workspace: Path
     public: Path
-    added: dict[str, VariantAdded]
+    added: dict[str, Added]
     sources: dict[str, Path]
 
 
@@ -154,32 +155,32 @@ def series(
     ar_srt = write_captions(caps / "terveys.ar.srt", "مرحبا بكم", srt=True)
     fi_for_ar = write_captions(caps / "terveys-ar.fi.vtt", "Tervetuloa (arabia)")
     added = {
-        "fi": add_variant(
+        "fi": add_episode(
             ws,
-            VariantRequest(
+            AddRequest(
                 media=h264_video,
                 slug="terveys",
                 language="fi",
                 title=FI_TITLE,
                 description="Miten **terveyskeskus** toimii.",
-                captions=(fi_vtt,),
+                transcripts=(fi_vtt,),
             ),
             now=NOW,
         ),
-        "ar": add_variant(
+        "ar": add_episode(
             ws,
-            VariantRequest(
+            AddRequest(
                 media=vp9_video,
                 slug="terveys",
                 language="ar",
                 title=AR_TITLE,
                 description="كيف يعمل المركز الصحي.",
-                captions=(ar_srt, fi_for_ar),
+                transcripts=(ar_srt, fi_for_ar),
             ),
             now=NOW,
         ),
     }
-    publish_series(ws, now=NOW)
+    publish(ws, now=NOW)
     return Series(ws, ws / "public", added, {"fi": h264_video, "ar": vp9_video})
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-import pipeline.video
+import pipeline.publish
 from pipeline.publish import publish
 from tests.pipeline.test_publish_release import count_calls
 
@@ -21,7 +21,7 @@ def test_no_change_video_series_republish_is_one_read(
 ) -> None:
     workspace = tmp_path / "sarja"
     shutil.copytree(series.workspace, workspace)
-    calls = count_calls(monkeypatch, pipeline.video)
+    calls = count_calls(monkeypatch, pipeline.publish)
     result = publish(workspace, now=NOW)
     assert result.changed is False
     assert calls == ["fetch _kotocast/manifest.json"]

@@ -12,13 +12,9 @@ from episodes.catalog import load_episode
 from episodes.errors import FieldInvalid
 from media.captions import CaptionsInvalid
 from media.errors import MediaError, NoAudioStream, ProbeFailed, UnsupportedMedia
-from pipeline.video import (
-    VariantRequest,
-    add_variant,
-    publish_series,
-    render_coverage_table,
-    series_coverage,
-)
+from pipeline.add import AddRequest, add_episode
+from pipeline.publish import publish
+from pipeline.status import render_status_table, show_status
 from tests import mediagen
 
 from .conftest import NOW, Series, copy_workspace, write_captions
@@ -47,9 +43,9 @@ def test_replacing_a_variant_keeps_the_guid_and_gets_a_new_key(
     before = load_episode(workspace, "terveys")
     old = next(v for v in before.variants if v.language == "fi")
     # A different source for the same language: new content, so a new key.
-    result = add_variant(
+    result = add_episode(
         workspace,
-        VariantRequest(
+        AddRequest(
             media=vp9_video,
             slug="terveys",
             language="fi",
@@ -70,9 +66,9 @@ def test_replacing_a_variant_keeps_the_guid_and_gets_a_new_key(
 def test_adding_a_language_appends_a_variant_in_series_order(
     workspace: Path, h264_video: Path
 ) -> None:
-    result = add_variant(
+    result = add_episode(
         workspace,
-        VariantRequest(
+        AddRequest(
             media=h264_video,
             slug="terveys",
             language="en",
@@ -91,9 +87,9 @@ def test_republish_after_replacement_passes_the_guard(
     import shutil
 
     shutil.copytree(series.public, workspace / "public")
-    add_variant(
+    add_episode(
         workspace,
-        VariantRequest(
+        AddRequest(
             media=vp9_video,
             slug="terveys",
             language="fi",
@@ -101,7 +97,7 @@ def test_republish_after_replacement_passes_the_guard(
         ),
         now=NOW,
     )
-    result = publish_series(workspace, now=NOW)
+    result = publish(workspace, now=NOW)
     assert result.changed
     feed = (workspace / "public/feeds/fi.xml").read_text(encoding="utf-8")
     assert "Uusi versio" in feed
@@ -109,13 +105,13 @@ def test_republish_after_replacement_passes_the_guard(
 
 def test_srt_captions_are_published_as_webvtt(series: Series) -> None:
     ar = series.added["ar"].variant
-    [ar_caps] = [c for c in ar.captions if c.language == "ar"]
+    [ar_caps] = [c for c in ar.transcripts if c.language == "ar"]
     text = (series.public / ar_caps.asset.key).read_text(encoding="utf-8")
     assert ar_caps.asset.key.endswith(".vtt") and ar_caps.asset.mime_type == "text/vtt"
     assert text.startswith("WEBVTT\n") and "00:00:00.000 --> 00:00:01.500" in text
 
 
-def _bad_inputs(tmp: Path, h264: Path) -> dict[str, tuple[VariantRequest, type[Exception], str]]:
+def _bad_inputs(tmp: Path, h264: Path) -> dict[str, tuple[AddRequest, type[Exception], str]]:
     silent = tmp / "silent.mp4"
     mediagen.make_video(silent, 2, with_audio=False)
     garbage = tmp / "corrupt.mp4"
@@ -128,10 +124,10 @@ def _bad_inputs(tmp: Path, h264: Path) -> dict[str, tuple[VariantRequest, type[E
     binary_captions.write_bytes(b"\xff\xfe\x00garbage")
     ok = write_captions(tmp / "ok.vtt", "moi")
 
-    def req(media: Path = h264, **kw: object) -> VariantRequest:
+    def req(media: Path = h264, **kw: object) -> AddRequest:
         fields: dict[str, object] = {"slug": "terveys", "language": "fi", "title": "T"}
         fields.update(kw)
-        return VariantRequest(media=media, **fields)  # type: ignore[arg-type]
+        return AddRequest(media=media, **fields)  # type: ignore[arg-type]
 
     return {
         "no audio": (req(silent), NoAudioStream, "silent.mp4: no audio stream"),
@@ -139,22 +135,21 @@ def _bad_inputs(tmp: Path, h264: Path) -> dict[str, tuple[VariantRequest, type[E
         "truncated": (req(truncated), ProbeFailed, "truncated.mp4"),
         "audio only": (req(audio_only), UnsupportedMedia, "tone.wav: unsupported media"),
         "captions not vtt/srt": (
-            req(captions=(ok, not_captions)),
+            req(transcripts=(ok, not_captions)),
             CaptionsInvalid,
             "notes.fi.vtt: captions: neither WebVTT nor SubRip",
         ),
         "captions binary": (
-            req(captions=(binary_captions,)),
+            req(transcripts=(binary_captions,)),
             CaptionsInvalid,
             "subs.srt: captions: not UTF-8",
         ),
         "language not configured": (
             req(language="de"),
             FieldInvalid,
-            "--language: 'de' is not configured",
+            "--language: 'de' is not one of the show's languages",
         ),
         "language not a tag": (req(language="fi_FI_x!"), FieldInvalid, "--language"),
-        "missing slug": (req(slug=None), FieldInvalid, "--slug"),
     }
 
 
@@ -165,25 +160,11 @@ def test_bad_input_fails_cleanly_and_changes_nothing(
     before = snapshot(workspace)
     for name, (request, error, message) in cases.items():
         with pytest.raises(error) as caught:
-            add_variant(workspace, request, now=NOW)
+            add_episode(workspace, request, now=NOW)
         text = str(caught.value)
         assert message in text, (name, text)
         assert "\n" not in text, name
         assert snapshot(workspace) == before, name
-
-
-def test_video_on_a_podcast_show_is_refused(tmp_path: Path, h264_video: Path) -> None:
-    from pipeline.workspace import InitRequest, init_workspace
-
-    init_workspace(
-        tmp_path / "pod", InitRequest(title="P", author="A", email="a@b.fi", language="fi")
-    )
-    with pytest.raises(FieldInvalid, match=r"show\.medium"):
-        add_variant(
-            tmp_path / "pod",
-            VariantRequest(media=h264_video, slug="x", language="fi", title="T"),
-            now=NOW,
-        )
 
 
 def test_errors_are_media_or_catalog_errors() -> None:
@@ -191,9 +172,9 @@ def test_errors_are_media_or_catalog_errors() -> None:
 
 
 def test_coverage_matrix(workspace: Path, h264_video: Path) -> None:
-    add_variant(
+    add_episode(
         workspace,
-        VariantRequest(
+        AddRequest(
             media=h264_video,
             slug="asuminen",
             language="en",
@@ -202,8 +183,10 @@ def test_coverage_matrix(workspace: Path, h264_video: Path) -> None:
         ),
         now=NOW,
     )
-    report = series_coverage(workspace, now=NOW)
-    cells = {r.slug: {lang: (state, caps) for lang, state, caps in r.cells} for r in report.rows}
+    report = show_status(workspace, now=NOW)
+    cells = {
+        r.slug: {v.language: (v.state, v.has_text) for v in r.variants} for r in report.episodes
+    }
     assert cells["terveys"] == {
         "fi": ("published", True),
         "en": ("missing", False),
@@ -214,5 +197,5 @@ def test_coverage_matrix(workspace: Path, h264_video: Path) -> None:
         "en": ("scheduled", False),
         "ar": ("missing", False),
     }
-    table = render_coverage_table(report)
+    table = render_status_table(report)
     assert "scheduled*" in table and "captions missing" in table
