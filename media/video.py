@@ -6,11 +6,15 @@ already carries such video keeps it bit for bit (``-c:v copy``); anything else �
 MPEG-4 Part 2, 10-bit or 4:2:2 H.264 — is re-encoded with libx264.
 
 The audio track goes through :func:`media.encode.normalize_audio` like podcast audio (EBU R128:
-measure after the downmix to stereo, then gain + limiter + AAC, the *encoded* frames measured
-while they are written, corrected once if they missed). ffmpeg's AAC encoder overshoots the
-limiter's ceiling by 1.2-1.7 dB of true peak, so AAC's limiter sits 2 dB under the target. Only
-the audio is encoded; the checked AAC is then muxed with the video by stream copy, so what was
-measured is exactly what is published.
+measure after the downmix to stereo, predict the limiter's and the AAC encoder's loss on an
+excerpt, then gain + limiter + AAC, the *encoded* frames measured while they are written).
+The checked AAC is then muxed with the video by stream copy, so what was measured is exactly
+what is published. When the source's audio already meets the target — integrated loudness
+within the tolerance, true peak under the ceiling, stereo AAC at 44.1 or 48 kHz, which every
+podcast app plays — it is copied as it is: the measurement is then the only audio work.
+
+Tags go through :func:`media.tags.write_mp4_tags` (atomic, read back), the same writer as the
+AAC audio renditions; track languages come from :mod:`media.languages`.
 """
 
 from __future__ import annotations
@@ -20,14 +24,17 @@ import logging
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from media.encode import AudioEncoding, normalize_audio
-from media.errors import ProbeFailed, TagWriteFailed, UnsupportedMedia
+from media.errors import ProbeFailed, UnsupportedMedia
 from media.ffmpeg import run_ffmpeg, run_ffprobe
 from media.filtergraph import input_url
+from media.languages import iso639_2t
 from media.loudness import Loudness, LoudnessTarget
 from media.probe import MediaInfo, probe
+from media.tags import AudioTags, write_mp4_tags
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +46,9 @@ ACCEPTED_VIDEO_CONTAINERS = frozenset({"mp4", "matroska", "avi", "mpegts"})
 PLAYABLE_PIXEL_FORMATS = frozenset({"yuv420p", "yuvj420p"})
 # The audio track of every published video: stereo AAC, 48 kHz, 128 kbps.
 VIDEO_AUDIO = AudioEncoding(sample_rate_hz=48000, bitrate_kbps=128, channels=2, codec="aac")
+# Source audio copied as it is when it meets the target: what every podcast app plays in MP4.
+COPYABLE_AUDIO_CODECS = frozenset({"aac"})
+COPYABLE_AUDIO_RATES_HZ = frozenset({44100, 48000})
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +70,7 @@ class VideoInfo:
 
 @dataclass(frozen=True, slots=True)
 class VideoTags:
-    """MP4 metadata written with mutagen: our field -> iTunes atom (see :data:`MP4_ATOMS`)."""
+    """MP4 metadata of a video episode (written by :func:`media.tags.write_mp4_tags`)."""
 
     title: str
     series: str
@@ -70,17 +80,6 @@ class VideoTags:
     date: str | None = None
     cover: bytes | None = None
     cover_mime: str | None = None
-
-
-# Declarative tag table: VideoTags field -> MP4 (iTunes) atom.
-MP4_ATOMS: dict[str, str] = {
-    "title": "\xa9nam",
-    "series": "\xa9alb",
-    "artist": "\xa9ART",
-    "description": "desc",
-    "date": "\xa9day",
-    "language": "----:com.apple.iTunes:LANGUAGE",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +93,7 @@ class VideoResult:
     before: Loudness
     after: Loudness
     audio_passes: int
+    audio_copied: bool = False
 
 
 def probe_video(path: Path) -> VideoInfo:
@@ -164,11 +164,13 @@ def prepare_video(
         target: Integrated loudness and true-peak ceiling of the audio track.
         tags: MP4 metadata.
         pre_filter: An ffmpeg audio filter chain for the audio track, applied before gain
-            and limiting in both passes (see :func:`media.encode.normalize_audio`).
+            and limiting in both passes (see :func:`media.encode.normalize_audio`); with one,
+            the audio is always re-encoded.
         progress: Called with a fraction 0..1.
 
     Returns:
-        Duration, size of the picture, whether the video was copied, loudness before/after.
+        Duration, size of the picture, whether video and audio were copied, loudness
+        before/after (the same when the audio was copied).
 
     Raises:
         EncodeFailed: ffmpeg failed.
@@ -177,10 +179,14 @@ def prepare_video(
     """
     src = info.media.path
     report = progress or (lambda _f: None)
+    accept = None
+    if pre_filter is None and audio_is_copyable(info.media):
+        accept = partial(meets_target, target=target)
     with tempfile.TemporaryDirectory(dir=dst.parent, prefix=".video-") as tmp:
         audio = Path(tmp) / "audio.m4a"
-        # The same measure -> gain + limiter -> encode-and-check path as podcast audio, with
-        # AAC's lower limiter ceiling; what was measured is exactly what gets muxed.
+        # The same measure -> predict -> gain + limiter -> encode-and-check path as podcast
+        # audio; what was measured is exactly what gets muxed (or copied, when it already
+        # meets the target).
         result = normalize_audio(
             [src],
             audio,
@@ -188,11 +194,13 @@ def prepare_video(
             VIDEO_AUDIO,
             crossfade_s=0.0,
             pre_filter=pre_filter,
+            accept_source=accept,
             progress=lambda f: report(0.8 * f),
         )
-        _mux(info, audio, dst, tags.language)
+        copied = result.passes == 0
+        _mux(info, None if copied else audio, dst, tags.language)
     report(0.95)
-    write_mp4_tags(dst, tags)
+    write_mp4_tags(dst, _audio_tags(tags))
     report(1.0)
     return VideoResult(
         duration_s=round(_duration(dst), 3),
@@ -202,28 +210,66 @@ def prepare_video(
         before=result.before,
         after=result.after,
         audio_passes=result.passes,
+        audio_copied=copied,
     )
 
 
-def _mux(info: VideoInfo, audio: Path, dst: Path, language: str) -> None:
-    """Mux the video (copied when playable) with the checked AAC, moov first."""
+def audio_is_copyable(media: MediaInfo) -> bool:
+    """Whether a source's audio stream could go into the published MP4 unchanged.
+
+    Stereo AAC at 44.1 or 48 kHz: what every podcast app plays; a mono or 5.1 track would be
+    measured differently from how it is heard (see :mod:`media.filtergraph`).
+    """
+    audio = media.audio
+    return (
+        audio is not None
+        and audio.codec in COPYABLE_AUDIO_CODECS
+        and audio.channels == VIDEO_AUDIO.channels
+        and audio.sample_rate_hz in COPYABLE_AUDIO_RATES_HZ
+    )
+
+
+def meets_target(loudness: Loudness, target: LoudnessTarget) -> bool:
+    """Whether measured audio is already within the target's tolerance and under its ceiling."""
+    return (
+        abs(loudness.integrated_lufs - target.integrated_lufs) <= target.tolerance_lu
+        and loudness.true_peak_dbtp <= target.true_peak_dbtp
+    )
+
+
+def _audio_tags(tags: VideoTags) -> AudioTags:
+    """Map a video's tags onto the one MP4 tag writer's fields (series -> album)."""
+    return AudioTags(
+        title=tags.title,
+        artist=tags.artist,
+        album=tags.series,
+        date=tags.date or "",
+        description=tags.description,
+        language=tags.language or None,
+        cover=tags.cover,
+        cover_mime=tags.cover_mime,
+    )
+
+
+def _mux(info: VideoInfo, audio: Path | None, dst: Path, language: str) -> None:
+    """Mux the video (copied when playable) with the checked AAC (or the source's), moov first."""
     if info.needs_video_encode:
         # libx264 defaults (preset medium), CRF 20: visually transparent for explainers.
         video = ["-c:v", "libx264", "-crf", "20", "-pix_fmt", "yuv420p", "-profile:v", "high"]
     else:
         video = ["-c:v", "copy"]
-    iso639_2 = ISO639_2.get(language.split("-")[0].lower(), "und")
+    iso639 = iso639_2t(language) or "und"
+    audio_input = ["-i", input_url(audio)] if audio is not None else []
     run_ffmpeg(
         [
             "-y",
             "-i",
             input_url(info.media.path),
-            "-i",
-            input_url(audio),
+            *audio_input,
             "-map",
             "0:V:0",
             "-map",
-            "1:a:0",
+            "1:a:0" if audio is not None else "0:a:0",
             *video,
             "-c:a",
             "copy",
@@ -232,9 +278,9 @@ def _mux(info: VideoInfo, audio: Path, dst: Path, language: str) -> None:
             "-map_chapters",
             "-1",
             "-metadata:s:a:0",
-            f"language={iso639_2}",
+            f"language={iso639}",
             "-metadata:s:v:0",
-            f"language={iso639_2}",
+            f"language={iso639}",
             "-movflags",
             "+faststart",
             "-f",
@@ -255,73 +301,3 @@ def _duration(path: Path) -> float:
         error=ProbeFailed,
     )
     return float((json.loads(raw).get("format") or {}).get("duration") or 0.0)
-
-
-def write_mp4_tags(path: Path, tags: VideoTags) -> None:
-    """Write title, series, artist, language, description and cover into an MP4 (mutagen).
-
-    mutagen grows ``moov`` in place and fixes the chunk offsets, so a faststart file stays
-    faststart.
-
-    Raises:
-        TagWriteFailed: mutagen could not read or save the file.
-    """
-    from mutagen import MutagenError
-    from mutagen.mp4 import MP4, MP4Cover, MP4FreeForm
-
-    try:
-        mp4 = MP4(path)
-        if mp4.tags is None:
-            mp4.add_tags()
-        assert mp4.tags is not None
-        for field_name, atom in MP4_ATOMS.items():
-            value = getattr(tags, field_name)
-            if not value:
-                continue
-            if atom.startswith("----"):
-                mp4.tags[atom] = [MP4FreeForm(value.encode("utf-8"))]
-            else:
-                mp4.tags[atom] = [value]
-        mp4.tags["stik"] = [10]  # iTunes media kind: 10 = TV show / episode video
-        if tags.cover:
-            kind = MP4Cover.FORMAT_PNG if tags.cover_mime == "image/png" else MP4Cover.FORMAT_JPEG
-            mp4.tags["covr"] = [MP4Cover(tags.cover, imageformat=kind)]
-        mp4.save()
-    except (MutagenError, OSError) as exc:
-        raise TagWriteFailed(f"{path}: writing MP4 tags failed: {exc}") from None
-
-
-# ISO 639-1 -> ISO 639-2/T for the MP4 track language (mdhd); the series' languages and kin.
-ISO639_2: dict[str, str] = {
-    "fi": "fin",
-    "sv": "swe",
-    "en": "eng",
-    "ar": "ara",
-    "so": "som",
-    "fa": "fas",
-    "ru": "rus",
-    "uk": "ukr",
-    "et": "est",
-    "de": "deu",
-    "fr": "fra",
-    "es": "spa",
-    "tr": "tur",
-    "ku": "kur",
-    "ti": "tir",
-    "am": "amh",
-    "ps": "pus",
-    "ur": "urd",
-    "zh": "zho",
-    "vi": "vie",
-    "th": "tha",
-    "no": "nor",
-    "da": "dan",
-    "pl": "pol",
-    "ro": "ron",
-    "sq": "sqi",
-    "bs": "bos",
-    "hr": "hrv",
-    "sr": "srp",
-    "se": "sme",
-    "prs": "prs",
-}
