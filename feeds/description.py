@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from html.parser import HTMLParser
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -161,3 +162,87 @@ def _render_inline(tokens: list[Token]) -> str:
             out.append("</a>")
         # em/strong/s open and close: keep their text only (not in Apple's subset).
     return "".join(out)
+
+
+# --- foreign HTML back to text (kotocast import) -------------------------------------------
+
+_BLOCK_TAGS = frozenset(
+    {
+        "p",
+        "div",
+        "br",
+        "ul",
+        "ol",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "pre",
+        "table",
+        "tr",
+        "hr",
+    }
+)
+_SKIP_TAGS = frozenset({"script", "style", "head", "title"})
+
+
+class _TextMaker(HTMLParser):
+    """HTML show notes -> the Markdown-ish text kotocast stores (links and lists kept)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self.skip = 0
+        self.links: list[str | None] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP_TAGS:
+            self.skip += 1
+        elif tag == "li":
+            self.out.append("\n- ")
+        elif tag == "br":
+            self.out.append("\n")
+        elif tag in _BLOCK_TAGS:
+            self.out.append("\n\n")
+        elif tag == "a":
+            href = next((v for k, v in attrs if k == "href" and v), None)
+            safe = href.strip() if href and _SAFE_HREF.match(href.strip()) else None
+            self.links.append(safe)
+            if safe:
+                self.out.append("[")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP_TAGS:
+            self.skip = max(0, self.skip - 1)
+        elif tag in _BLOCK_TAGS or tag == "li":
+            self.out.append("\n\n" if tag != "li" else "")
+        elif tag == "a" and self.links:
+            href = self.links.pop()
+            if href:
+                self.out.append(f"]({href})")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skip:
+            self.out.append(re.sub(r"[ \t\r\n]+", " ", data))
+
+
+def html_to_text(html: str) -> str:
+    """Turn a feed's HTML description into plain text with Markdown links and lists.
+
+    kotocast stores descriptions as text/Markdown and renders Apple's HTML subset itself
+    (:mod:`feeds.description`), so foreign HTML is flattened here: paragraphs become blank
+    lines, ``<li>`` becomes ``- ``, ``<a href>`` with an http(s) target becomes
+    ``[text](href)``; scripts, styles and every other tag are dropped.
+    """
+    if "<" not in html and "&" not in html:
+        return html.strip()
+    maker = _TextMaker()
+    maker.feed(html)
+    maker.close()
+    lines = [line.strip() for line in "".join(maker.out).split("\n")]
+    text = "\n".join(lines)
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text.strip()

@@ -17,19 +17,21 @@ subscriber's app (Apple's RSS guide: a guid never changes).
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from html.parser import HTMLParser
 from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
-from episodes.model import EPISODE_TYPES
+from episodes.model import EPISODE_TYPES, Person, Soundbite
 from episodes.text import parse_clock
+from feeds import parse_tags
+from feeds.description import html_to_text
 from feeds.errors import FeedUnreadable
+from feeds.podcast_tags import Funding, License, Location, RemoteItem, Txt
+from feeds.rss import AlternateEnclosure
 
 #: The itunes namespace as Apple writes it, and the capitalised spelling old feeds still use.
 ITUNES_NAMESPACES = (
@@ -92,6 +94,11 @@ class ForeignItem:
     transcripts: tuple[ForeignTranscript, ...] = ()
     image_url: str | None = None
     guid_from_enclosure: bool = False
+    persons: tuple[Person, ...] = ()
+    soundbites: tuple[Soundbite, ...] = ()
+    alternates: tuple[AlternateEnclosure, ...] = ()
+    location: Location | None = None
+    license: License | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +134,14 @@ class ForeignShow:
     podcast_guid: str | None = None
     self_url: str | None = None
     new_feed_url: str | None = None
+    persons: tuple[Person, ...] = ()
+    funding: tuple[Funding, ...] = ()
+    podroll: tuple[RemoteItem, ...] = ()
+    txt: tuple[Txt, ...] = ()
+    license: License | None = None
+    location: Location | None = None
+    update_frequency: str | None = None
+    hubs: tuple[str, ...] = field(default=())
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,10 +224,12 @@ def _show(channel: Element, source: str) -> ForeignShow:
     if image_url is None:
         image_url = _text(channel.find("image/url")) or None
     self_url = None
+    hubs: list[str] = []
     for link in channel.findall(f"{{{ATOM_NS}}}link"):
-        if link.get("rel") == "self" and link.get("href"):
+        if link.get("rel") == "self" and link.get("href") and self_url is None:
             self_url = link.get("href", "").strip()
-            break
+        elif link.get("rel") == "hub" and (link.get("href") or "").strip():
+            hubs.append(link.get("href", "").strip())
     guid = _text(_podcast(channel, "guid")).lower() or None
     show_type = _text(_itunes(channel, "type")).lower()
     description = _text(channel.find("description")) or _text(_itunes(channel, "summary"))
@@ -233,6 +250,14 @@ def _show(channel: Element, source: str) -> ForeignShow:
         podcast_guid=guid,
         self_url=self_url,
         new_feed_url=_text(_itunes(channel, "new-feed-url")) or None,
+        persons=parse_tags.persons(channel, _podcast_all),
+        funding=parse_tags.funding(channel, _podcast_all),
+        podroll=parse_tags.podroll(channel, _podcast_all),
+        txt=parse_tags.txt(channel, _podcast_all),
+        license=parse_tags.license_(channel, _podcast_all),
+        location=parse_tags.location(channel, _podcast_all),
+        update_frequency=parse_tags.update_frequency(channel, _podcast_all),
+        hubs=tuple(hubs),
     )
 
 
@@ -297,6 +322,11 @@ def _item(element: Element, position: int) -> ForeignItem | SkippedItem:
         ),
         image_url=_attr(_itunes(element, "image"), "href"),
         guid_from_enclosure=from_enclosure,
+        persons=parse_tags.persons(element, _podcast_all),
+        soundbites=parse_tags.soundbites(element, _podcast_all),
+        alternates=parse_tags.alternates(element, _podcast_all),
+        location=parse_tags.location(element, _podcast_all),
+        license=parse_tags.license_(element, _podcast_all),
     )
 
 
@@ -395,86 +425,5 @@ def _podcast(element: Element | None, name: str) -> Element | None:
     return next(iter(_all(element, PODCAST_NAMESPACES, name)), None)
 
 
-# --- descriptions ------------------------------------------------------------------------
-
-_BLOCK_TAGS = frozenset(
-    {
-        "p",
-        "div",
-        "br",
-        "ul",
-        "ol",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "blockquote",
-        "pre",
-        "table",
-        "tr",
-        "hr",
-    }
-)
-_SKIP_TAGS = frozenset({"script", "style", "head", "title"})
-_SAFE_HREF = re.compile(r"^https?://\S+$", re.IGNORECASE)
-
-
-class _TextMaker(HTMLParser):
-    """HTML show notes -> the Markdown-ish text kotocast stores (links and lists kept)."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.out: list[str] = []
-        self.skip = 0
-        self.links: list[str | None] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _SKIP_TAGS:
-            self.skip += 1
-        elif tag == "li":
-            self.out.append("\n- ")
-        elif tag == "br":
-            self.out.append("\n")
-        elif tag in _BLOCK_TAGS:
-            self.out.append("\n\n")
-        elif tag == "a":
-            href = next((v for k, v in attrs if k == "href" and v), None)
-            safe = href.strip() if href and _SAFE_HREF.match(href.strip()) else None
-            self.links.append(safe)
-            if safe:
-                self.out.append("[")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _SKIP_TAGS:
-            self.skip = max(0, self.skip - 1)
-        elif tag in _BLOCK_TAGS or tag == "li":
-            self.out.append("\n\n" if tag != "li" else "")
-        elif tag == "a" and self.links:
-            href = self.links.pop()
-            if href:
-                self.out.append(f"]({href})")
-
-    def handle_data(self, data: str) -> None:
-        if not self.skip:
-            self.out.append(re.sub(r"[ \t\r\n]+", " ", data))
-
-
-def html_to_text(html: str) -> str:
-    """Turn a feed's HTML description into plain text with Markdown links and lists.
-
-    kotocast stores descriptions as text/Markdown and renders Apple's HTML subset itself
-    (:mod:`feeds.description`), so foreign HTML is flattened here: paragraphs become blank
-    lines, ``<li>`` becomes ``- ``, ``<a href>`` with an http(s) target becomes
-    ``[text](href)``; scripts, styles and every other tag are dropped.
-    """
-    if "<" not in html and "&" not in html:
-        return html.strip()
-    maker = _TextMaker()
-    maker.feed(html)
-    maker.close()
-    lines = [line.strip() for line in "".join(maker.out).split("\n")]
-    text = "\n".join(lines)
-    text = re.sub(r"\n{3,}", "\n\n", text)
-    return text.strip()
+def _podcast_all(element: Element | None, name: str) -> list[Element]:
+    return _all(element, PODCAST_NAMESPACES, name)
