@@ -645,9 +645,12 @@ def _item(
         url = _value(base_url + _encoded_key(variant.chapters_file.key))
         out.append(f'<podcast:chapters url="{url}" type="{CHAPTERS_TYPE}"/>')
     if variant.persons:
-        # Item persons replace the channel's in apps (namespace person.md): repeat the host.
+        # Item persons replace the channel's in apps (namespace person.md): repeat the
+        # show's persons first, unless the item already names one of them (then its list is
+        # complete as given, e.g. an imported feed's).
         seen = {(p.name, p.role.lower()) for p in variant.persons}
-        hosts = [p for p in show.persons if (p.name, p.role.lower()) not in seen]
+        channel = [(p.name, p.role.lower()) for p in show.persons]
+        hosts = [] if seen.intersection(channel) else list(show.persons)
         nodes.extend(_person(p) for p in (*hosts, *variant.persons))
     for bite in variant.soundbites:
         nodes.append(
