@@ -660,7 +660,7 @@ def _keep_original(
         from media.video import probe_video
 
         vinfo = probe_video(media)
-        duration_s, bitrate = vinfo.duration_s, None
+        duration_s, bitrate = vinfo.media.duration_s, None
         width, height = vinfo.width, vinfo.height
     else:
         info = probe(media)
