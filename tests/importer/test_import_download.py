@@ -136,3 +136,22 @@ def test_sniff_audio(tmp_path: Path) -> None:
         path.write_bytes(head + b"\0" * 16)
         assert sniff_audio(path) == kind
     assert os.path.exists(tmp_path / "0")
+
+
+def test_a_failed_download_leaves_no_part_unless_resume_was_asked(
+    server: PodServer, tmp_path: Path
+) -> None:
+    server.files["/a.mp3"] = (BODY, "audio/mpeg")
+    once = DownloadLimits(timeout_s=5, attempts=1, allow_private_network=True)
+    server.cut_once.add("/a.mp3")
+    with pytest.raises(DownloadFailed, match="ended after"):
+        download(server.url("/a.mp3"), tmp_path / "a", max_bytes=10**7, limits=once)
+    assert list(tmp_path.iterdir()) == []
+    # Asked to keep partials, from a server that announces byte ranges: kept, then resumed.
+    keep = DownloadLimits(timeout_s=5, attempts=1, allow_private_network=True, keep_partial=True)
+    server.cut_once.add("/a.mp3")
+    with pytest.raises(DownloadFailed, match="ended after"):
+        download(server.url("/a.mp3"), tmp_path / "a", max_bytes=10**7, limits=keep)
+    assert (tmp_path / "a.part").stat().st_size == len(BODY) // 2
+    got = download(server.url("/a.mp3"), tmp_path / "a", max_bytes=10**7, limits=keep)
+    assert got.path.read_bytes() == BODY and got.resumed_from == len(BODY) // 2
