@@ -46,6 +46,7 @@ ALLOW_PRIVATE_ENV = "KOTOCAST_ALLOW_PRIVATE_NETWORK"
 USER_AGENT = "kotocast (+https://podcastindex.org/namespace/1.0)"
 CHUNK_BYTES = 64 * 1024
 _REDIRECTS = {301, 302, 303, 307, 308}
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")  # RFC 6052: an IPv4 address inside IPv6
 # RFC 3986 characters a URL may carry unescaped; anything else (a space, non-ASCII) is
 # percent-encoded the way podcast apps do before they request it.
 _URL_SAFE = "/%:@!$&'()*+,;=-._~?#[]"
@@ -132,10 +133,12 @@ def address_refusal(address: str) -> str | None:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address):
         embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if embedded is None and ip in _NAT64:
+            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)  # 64:ff9b::a.b.c.d
         if embedded is not None:
-            reason = address_refusal(str(embedded))
-            if reason:
-                return reason
+            # The IPv4 address inside decides (NAT64/DNS64 networks hand these out for
+            # every IPv4-only host, so a public one must pass).
+            return address_refusal(str(embedded))
     for attribute, name in (
         ("is_loopback", "loopback"),
         ("is_link_local", "link-local"),

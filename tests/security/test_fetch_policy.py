@@ -76,6 +76,9 @@ def test_loopback_in_any_spelling_is_refused_before_connecting(
         ("fd00::1", "private"),
         ("::ffff:10.0.0.1", "private"),
         ("2002:7f00:1::", "loopback"),  # 6to4 around 127.0.0.1
+        ("64:ff9b::7f00:1", "loopback"),  # NAT64 around 127.0.0.1
+        ("64:ff9b::a9fe:a9fe", "link-local"),  # NAT64 around 169.254.169.254
+        ("::127.0.0.1", "reserved"),  # IPv4-compatible (deprecated)
         ("240.0.0.1", "reserved"),
     ],
 )
@@ -86,6 +89,8 @@ def test_address_policy(address: str, reason: str) -> None:
 def test_public_addresses_pass() -> None:
     assert address_refusal("93.184.215.14") is None
     assert address_refusal("2606:4700:4700::1111") is None
+    assert address_refusal("64:ff9b::5db8:d70e") is None  # NAT64 of a public address
+    assert address_refusal("::ffff:93.184.215.14") is None
 
 
 def test_the_opt_in_allows_private_addresses(
