@@ -14,14 +14,13 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
-from PIL import Image, ImageDraw
-
 from episodes.catalog import load_episodes, utc_now
 from episodes.errors import FieldInvalid
 from episodes.show import CONFIG_NAME
 from media.ffmpeg import run_ffmpeg
 
 from .add import AddRequest, add_episode
+from .demo_video import build_video_demo, draw_cover
 from .publish import FEED_KEY, publish
 from .workspace import InitRequest, init_workspace
 
@@ -114,8 +113,6 @@ def build_demo(
     kotocast = _command()
     lines.append(f"preview: cd {directory} && {kotocast} serve  (then open {result.feed_url})")
     # The multilingual video series demo sits next to the podcast (its own workspace).
-    from .demo_video import build_video_demo
-
     pages, video_lines = build_video_demo(directory / "video-series")
     lines += video_lines
     lines.append(
@@ -175,16 +172,4 @@ def make_demo_speech(path: Path, text: str, *, level_db: float) -> Path:
         )
     finally:
         voice.unlink(missing_ok=True)
-    return path
-
-
-def draw_cover(path: Path, title: str, subtitle: str, *, size: int = 1400) -> Path:
-    """Draw square RGB cover art (Apple: 1400-3000 px) with the title on a coloured field."""
-    image = Image.new("RGB", (size, size), (18, 64, 110))
-    draw = ImageDraw.Draw(image)
-    draw.rectangle((0, int(size * 0.62), size, size), fill=(240, 196, 25))
-    draw.ellipse((size * 0.55, size * 0.1, size * 0.9, size * 0.45), fill=(255, 255, 255))
-    draw.text((size * 0.08, size * 0.68), title, fill=(18, 64, 110), font_size=size // 12)
-    draw.text((size * 0.08, size * 0.82), subtitle, fill=(18, 64, 110), font_size=size // 20)
-    image.save(path, format="PNG")
     return path

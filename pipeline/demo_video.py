@@ -15,12 +15,13 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
+from PIL import Image, ImageDraw
+
 from episodes.catalog import load_episodes, utc_now
 from episodes.errors import FieldInvalid
 from episodes.show import CONFIG_NAME
 from media.ffmpeg import run_ffmpeg
 
-from .demo import draw_cover
 from .add import AddRequest, add_episode
 from .publish import publish
 from .site import feed_key
@@ -234,3 +235,15 @@ def _clock(seconds: float, srt: bool) -> str:
     millis = round(seconds * 1000)
     text = f"{millis // 3600000:02d}:{millis // 60000 % 60:02d}:{millis // 1000 % 60:02d}"
     return f"{text}{',' if srt else '.'}{millis % 1000:03d}"
+
+
+def draw_cover(path: Path, title: str, subtitle: str, *, size: int = 1400) -> Path:
+    """Draw square RGB cover art (Apple: 1400-3000 px) with the title on a coloured field."""
+    image = Image.new("RGB", (size, size), (18, 64, 110))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, int(size * 0.62), size, size), fill=(240, 196, 25))
+    draw.ellipse((size * 0.55, size * 0.1, size * 0.9, size * 0.45), fill=(255, 255, 255))
+    draw.text((size * 0.08, size * 0.68), title, fill=(18, 64, 110), font_size=size // 12)
+    draw.text((size * 0.08, size * 0.82), subtitle, fill=(18, 64, 110), font_size=size // 20)
+    image.save(path, format="PNG")
+    return path

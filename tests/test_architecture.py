@@ -68,3 +68,50 @@ def test_no_print_below_the_cli() -> None:
                 if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "print"
             ]
             assert not calls, f"{path.relative_to(ROOT)} prints; log instead"
+
+
+def _module_graph(package: str) -> dict[str, set[str]]:
+    """Module -> the modules of the same package it imports (relative or absolute, lazy too)."""
+    graph: dict[str, set[str]] = {}
+    for path in sorted((ROOT / package).rglob("*.py")):
+        name = path.relative_to(ROOT).with_suffix("").as_posix().replace("/", ".")
+        deps: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                if node.level == 1 and node.module:
+                    deps.add(f"{package}.{node.module}")
+                elif node.level == 1:
+                    deps |= {f"{package}.{a.name}" for a in node.names}
+                elif node.level == 0 and node.module and node.module.startswith(package + "."):
+                    deps.add(node.module)
+            elif isinstance(node, ast.Import):
+                deps |= {a.name for a in node.names if a.name.startswith(package + ".")}
+        graph[name] = {d for d in deps if d != name}
+    return graph
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_no_import_cycle_inside_a_package(package: str) -> None:
+    """Lazy imports count too: a cycle hidden in a function is still two modules that need
+    each other (kotocast 0.1's publish <-> video)."""
+    graph = _module_graph(package)
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> None:
+        state[node] = 1
+        stack.append(node)
+        for dep in sorted(graph.get(node, ())):
+            if dep not in graph:
+                continue
+            if state.get(dep) == 1:
+                cycle = [*stack[stack.index(dep) :], dep]
+                raise AssertionError("import cycle: " + " -> ".join(cycle))
+            if dep not in state:
+                visit(dep)
+        stack.pop()
+        state[node] = 2
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module)
