@@ -119,6 +119,7 @@ def test_invalid_or_multiple_ranges_are_ignored(site: tuple[str, int], header: s
 def test_range_unit_is_case_insensitive(site: tuple[str, int], unit: str) -> None:
     status, headers, body = _request(site, "GET", "/media/ep1.mp3", {"Range": f"{unit}=0-9"})
     assert status == 206 and body == AUDIO[:10]
+    assert headers["content-range"] == f"bytes 0-9/{len(AUDIO)}"
 
 
 def test_if_range_needs_the_current_strong_etag(site: tuple[str, int]) -> None:
