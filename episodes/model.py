@@ -11,6 +11,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from .podcasting import Podcasting
+
 EPISODE_TYPES = ("full", "trailer", "bonus")
 SHOW_TYPES = ("episodic", "serial")
 MEDIUMS = ("podcast", "video")
@@ -314,6 +316,8 @@ class Show:
     feed_guids: dict[str, str] = field(default_factory=dict)
     all_languages_feed: bool = False
     page_strings: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Podcasting 2.0 settings (funding, podroll, license, location, [notify]...).
+    podcasting: Podcasting = field(default_factory=Podcasting)
 
     @property
     def all_languages(self) -> tuple[str, ...]:

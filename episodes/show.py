@@ -25,6 +25,7 @@ from .model import (
     Person,
     Show,
 )
+from .podcasting import read_podcasting
 from .text import DESCRIPTION_MAX_BYTES, canonical_language, clean_text, clean_title
 
 CONFIG_NAME = "kotocast.toml"
@@ -62,6 +63,13 @@ CONFIG_SCHEMA: dict[str, dict[str, Any]] = {
         "titles": {},
         "descriptions": {},
         "persons": [],
+        # Podcasting 2.0 (episodes/podcasting.py reads and checks these).
+        "funding": [],
+        "podroll": [],
+        "license": None,
+        "license_url": None,
+        "location": None,
+        "season_names": {},
     },
     "storage": {"url": "public", "endpoint_url": None},
     "audio": {
@@ -83,7 +91,11 @@ CONFIG_SCHEMA: dict[str, dict[str, Any]] = {
         "new_feed_url": None,
         "update_frequency": None,
         "txt": [],
+        "apple_podcasts_verify": None,
+        "podroll_own_feeds": False,
+        "enclosure_prefix": None,
     },
+    "notify": {"websub_hubs": [], "ping_urls": None, "podping_url": None, "timeout_s": 10.0},
     "pages": {"strings": {}},
 }
 
@@ -313,6 +325,7 @@ def show_from_dict(data: Mapping[str, Any], path: Path) -> Show:
         feed_guids=feed_guids,
         all_languages_feed=s.typed("all_languages_feed", bool),
         page_strings=_page_strings(_Reader(path, "pages", data.get("pages", {}))),
+        podcasting=read_podcasting(data, path),
     )
 
 

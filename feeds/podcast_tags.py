@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import itertools
 import statistics
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from episodes.model import Show
+from episodes.podcasting import Funding, License, Location, RemoteItem
 from feeds.description import xml_text
 from feeds.validate_tags import ATOM_NS, PODCAST_NS
 
@@ -29,25 +31,19 @@ _A = f"{{{ATOM_NS}}}"
 Node = tuple[str, dict[str, str], str | None, tuple[Any, ...]]
 
 FUNDING_TEXT_MAX_CHARS = 128
+__all__ = [  # Funding, License, Location, RemoteItem: the show's settings (episodes.podcasting)
+    "ChannelTags",
+    "Funding",
+    "ImageSize",
+    "ItemTags",
+    "License",
+    "Location",
+    "RemoteItem",
+    "Trailer",
+    "Txt",
+]
 _DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _FREQ_LABELS = {"DAILY": "Daily", "WEEKLY": "Weekly", "MONTHLY": "Monthly", "YEARLY": "Yearly"}
-
-
-@dataclass(frozen=True, slots=True)
-class Funding:
-    """``podcast:funding``: where listeners (or a funder's page) are pointed; text <= 128."""
-
-    url: str
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class RemoteItem:
-    """``podcast:remoteItem`` in a ``podcast:podroll``: another feed by its podcast:guid."""
-
-    feed_guid: str
-    feed_url: str | None = None
-    medium: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,24 +52,6 @@ class Txt:
 
     text: str
     purpose: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class License:
-    """``podcast:license``: an SPDX identifier (``cc-by-4.0``), a URL when not SPDX-listed."""
-
-    identifier: str
-    url: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Location:
-    """``podcast:location``: a place name, an RFC 5870 ``geo:`` URI, an OSM id."""
-
-    name: str
-    geo: str | None = None
-    osm: str | None = None
-    rel: str | None = None  # "subject" (default) or "creator"
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,3 +216,47 @@ def update_frequency_label(rrule: str) -> str:
     if fields.get("INTERVAL") == "2" and label == "Weekly":
         return "Biweekly"
     return label
+
+
+def show_channel_tags(
+    show: Show,
+    tags: ChannelTags,
+    *,
+    sibling_feeds: Mapping[str, tuple[str, str]],
+    episodes_released_at: Sequence[datetime] = (),
+) -> tuple[ChannelTags, str | None]:
+    """Merge the show's ``kotocast.toml`` settings into ``tags``; also return updateFrequency.
+
+    Args:
+        show: its ``podcasting`` settings (funding, podroll, license, location, Apple's
+            ownership code, season names, WebSub hubs) come first, then ``tags``' own.
+        tags: what the caller passes to ``render_feed``.
+        sibling_feeds: language -> (feed URL, podcast:guid) of the show's other feeds,
+            linked in ``podcast:podroll`` when ``[feed] podroll_own_feeds`` is on.
+        episodes_released_at: publish times, for ``update_frequency = "auto"``.
+
+    Returns:
+        The merged tags and the rrule to write (None: no ``podcast:updateFrequency``).
+    """
+    settings = show.podcasting
+    own = (
+        tuple(RemoteItem(guid, url) for _, (url, guid) in sorted(sibling_feeds.items()))
+        if settings.podroll_own_feeds
+        else ()
+    )
+    verify = settings.apple_podcasts_verify
+    txt = (Txt(verify, "applepodcastsverify"),) if verify else ()
+    frequency = show.update_frequency
+    if frequency is not None and frequency.strip().lower() == "auto":
+        frequency = derived_update_frequency(episodes_released_at)
+    merged = replace(
+        tags,
+        funding=(*settings.funding, *tags.funding),
+        podroll=(*own, *settings.podroll, *tags.podroll),
+        txt=(*txt, *tags.txt),
+        license=tags.license or settings.license,
+        location=tags.location or settings.location,
+        hubs=tuple(dict.fromkeys((*settings.notify.websub_hubs, *tags.hubs))),
+        season_names={**settings.season_names, **tags.season_names},
+    )
+    return merged, frequency

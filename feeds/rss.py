@@ -42,6 +42,7 @@ from feeds.podcast_tags import (
     channel_nodes,
     item_nodes,
     season_node,
+    show_channel_tags,
 )
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
@@ -388,6 +389,7 @@ def render_feed(
     item_tags: Mapping[str, ItemTags] | None = None,
     last_build_date: datetime | None = None,
     pubdate_offsets: bool = False,
+    sibling_guids: Mapping[str, str] | None = None,
 ) -> bytes:
     """Render the show's RSS feed as deterministic UTF-8 bytes.
 
@@ -416,6 +418,14 @@ def render_feed(
             publish state); None: the newest pubDate. Never the clock.
         pubdate_offsets: write each pubDate in the UTC offset its publish time was given
             with (``+0200``; an imported feed's own offsets survive) instead of ``+0000``.
+        sibling_guids: language -> ``podcast:guid`` of the feeds in ``alternate_feeds``, for
+            the podroll ``[feed] podroll_own_feeds`` writes; by default derived as
+            :mod:`pipeline.site` assigns them.
+
+    The show's ``kotocast.toml`` Podcasting 2.0 settings (``show.podcasting``: funding,
+    podroll, license, location, Apple's ownership code, season names, WebSub hubs,
+    enclosure prefix) and ``[feed] update_frequency`` (an rrule, or ``"auto"``: derived from
+    the release schedule) are written as well.
 
     Returns:
         The feed, starting ``<?xml version="1.0" encoding="UTF-8"?>``.
@@ -431,6 +441,7 @@ def render_feed(
     tags = tags or ChannelTags()
     item_tags = item_tags or {}
     ordered = _sorted(episodes, language or show.language)
+    season_names = {**show.podcasting.season_names, **tags.season_names}
     items = [
         _item(
             show,
@@ -439,7 +450,7 @@ def render_feed(
             language=language,
             alternates=alternates.get(e.guid, ()),
             extra=item_tags.get(e.guid),
-            season_names=tags.season_names,
+            season_names=season_names,
             pubdate_offsets=pubdate_offsets,
         )
         for e in ordered
@@ -449,6 +460,13 @@ def render_feed(
         _trailer(show, e, base_url, language) for e in ordered if e.episode_type == "trailer"
     ]
     tags = replace(tags, trailers=(*tags.trailers, *(t for t in trailers if t is not None)))
+    siblings = {
+        lang: (url, (sibling_guids or {}).get(lang) or _sibling_guid(show, lang, url))
+        for lang, url in alternate_feeds.items()
+    }
+    tags, frequency = show_channel_tags(
+        show, tags, sibling_feeds=siblings, episodes_released_at=[d for d, _ in rendered]
+    )
 
     fg = FeedGenerator()
     # feedgen's itunes channel extension without its entry class: items get their itunes tags
@@ -495,6 +513,7 @@ def render_feed(
         language=language,
         alternate_feeds=alternate_feeds,
         guid=guid,
+        update_frequency=frequency,
     )
     fg.podcastindex.nodes += channel_nodes(tags)
     fg.podcastindex.items = [markup for _, markup in rendered]
@@ -526,6 +545,7 @@ def _channel_nodes(
     language: str | None,
     alternate_feeds: Mapping[str, str],
     guid: str | None = None,
+    update_frequency: str | None = None,
 ) -> list[Node]:
     nodes: list[Node] = []
     for lang, href in sorted(alternate_feeds.items()):
@@ -544,11 +564,21 @@ def _channel_nodes(
     nodes.append(_node(_PODCAST + "locked", "yes" if show.locked else "no", owner=show.email))
     nodes.append(_node(_PODCAST + "guid", guid or feed_guid(show, feed_url, language)))
     nodes.append(_node(_PODCAST + "medium", show.medium))
-    if show.update_frequency:
-        nodes.append(_update_frequency(show.update_frequency, show.complete))
+    if update_frequency:
+        nodes.append(_update_frequency(update_frequency, show.complete))
     nodes.extend(_node(_PODCAST + "txt", txt) for txt in show.txt)
     nodes.extend(_person(p) for p in show.persons)
     return nodes
+
+
+def _sibling_guid(show: Show, language: str, url: str) -> str:
+    """The ``podcast:guid`` of the show's ``language`` feed at ``url`` (as pipeline.site
+    assigns it: recorded, else kotocast 0.1's series derivation, else UUIDv5 of the URL)."""
+    if language in show.feed_guids:
+        return show.feed_guids[language]
+    if show.medium == "video" and show.languages and show.podcast_guid and not show.feed_guids:
+        return feed_guid(show, url, language)
+    return podcast_guid(url)
 
 
 def feed_guid(show: Show, feed_url: str, language: str | None) -> str:
@@ -559,6 +589,18 @@ def feed_guid(show: Show, feed_url: str, language: str | None) -> str:
     # A language feed is a feed of its own and needs its own podcast:guid; derive it from the
     # show's stored guid (not the URL) so it survives moves just like the main one.
     return str(uuid.uuid5(uuid.UUID(main), language))
+
+
+def _prefixed(show: Show, url: str) -> str:
+    """Put ``[feed] enclosure_prefix`` (an analytics redirect such as OP3's) before ``url``.
+
+    OP3 and its kin take the target without ``https://`` (``https://op3.dev/e/host/a.mp3``)
+    and an ``http://`` target with its scheme.
+    """
+    prefix = show.podcasting.enclosure_prefix
+    if not prefix:
+        return url
+    return prefix + url.removeprefix("https://")
 
 
 def _variant(show: Show, episode: Episode, language: str | None) -> Variant | None:
@@ -687,7 +729,7 @@ def _item(
         f'<guid isPermaLink="{"true" if _is_url(guid) else "false"}">{_text(guid)}</guid>'
         if guid
         else "",
-        f'<enclosure url="{_attr(_raw(base_url + _encoded_key(media.key)))}"'
+        f'<enclosure url="{_attr(_raw(_prefixed(show, base_url + _encoded_key(media.key))))}"'
         f' length="{media.size_bytes}" type="{_attr(_raw(media.mime_type))}"/>',
         f"<pubDate>{_rfc2822_local(local) if local else _rfc2822(date)}</pubDate>",
     ]

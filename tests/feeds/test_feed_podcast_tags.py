@@ -245,3 +245,69 @@ def test_update_frequency_labels() -> None:
     assert update_frequency_label("FREQ=WEEKLY;BYDAY=MO") == "Weekly"
     assert update_frequency_label("FREQ=WEEKLY;INTERVAL=2") == "Biweekly"
     assert update_frequency_label("FREQ=DAILY") == "Daily"
+
+
+def _settings_show(**podcasting: Any) -> Any:
+    from episodes.podcasting import Notify, Podcasting
+
+    notify = podcasting.pop("notify", Notify())
+    return show(podcasting=Podcasting(notify=notify, **podcasting))
+
+
+def test_show_settings_from_kotocast_toml_are_written() -> None:
+    from episodes.podcasting import Funding as F
+    from episodes.podcasting import License, Location, Notify
+
+    the_show = _settings_show(
+        funding=(F("https://example.org/amif", "AMIF"),),
+        license=License("cc-by-4.0"),
+        location=Location("Helsinki"),
+        apple_podcasts_verify="S6lpp-7ZCn8",
+        season_names={1: "Syksy"},
+        notify=Notify(websub_hubs=("https://hub.example.net/",)),
+    )
+    xml = render_feed(the_show, [episode(1)], feed_url=FEED_URL, base_url=BASE_URL)
+    pt = dump(xml)["partytime"]
+    assert pt["podcastFunding"] == [{"message": "AMIF", "url": "https://example.org/amif"}]
+    assert pt["license"]["identifier"] == "cc-by-4.0"
+    assert pt["podcastLocation"] == {"name": "Helsinki"}
+    assert {"value": "S6lpp-7ZCn8", "purpose": "applepodcastsverify"} in pt["podcastTxt"]
+    assert pt["pubsub"]["hub"] == "https://hub.example.net/"
+    assert pt["podcastSeasons"]["1"]["name"] == "Syksy"
+    assert validate_feed(xml, source="f") == []
+
+
+def test_language_feeds_link_each_other_in_the_podroll() -> None:
+    from feeds.guid import podcast_guid
+
+    the_show = _settings_show(podroll_own_feeds=True)
+    sv = "https://cdn.example.fi/kotocast/feeds/sv.xml"
+    xml = render_feed(
+        the_show, [episode(1)], feed_url=FEED_URL, base_url=BASE_URL, alternate_feeds={"sv": sv}
+    )
+    parsed = dump(xml)
+    assert parsed["partytime"]["podroll"] == [{"feedGuid": podcast_guid(sv), "feedUrl": sv}]
+    off = render_feed(
+        show(), [episode(1)], feed_url=FEED_URL, base_url=BASE_URL, alternate_feeds={"sv": sv}
+    )
+    assert b"podroll" not in off  # kotocast 0.1 workspaces publish what they did
+
+
+def test_update_frequency_auto_follows_the_schedule() -> None:
+    episodes = [episode(n) for n in range(1, 6)]  # weekly, Fridays (Helsinki time)
+    xml = render_feed(show(update_frequency="auto"), episodes, feed_url=FEED_URL, base_url=BASE_URL)
+    assert b'<podcast:updateFrequency rrule="FREQ=WEEKLY;BYDAY=FR">Weekly<' in xml
+    few = render_feed(
+        show(update_frequency="auto"), episodes[:2], feed_url=FEED_URL, base_url=BASE_URL
+    )
+    assert b"updateFrequency" not in few
+
+
+def test_enclosure_prefix_wraps_only_the_enclosure() -> None:
+    prefix = "https://op3.dev/e,pg=917393e3-1b1e-5cef-ace4-edaa54e1f810/"
+    xml = render_feed(
+        _settings_show(enclosure_prefix=prefix), [episode(1)], feed_url=FEED_URL, base_url=BASE_URL
+    )
+    item = dump(xml)["partytime"]["items"][0]
+    assert item["enclosure"]["url"] == prefix + "cdn.example.fi/kotocast/media/ep-001-ab01.mp3"
+    assert validate_feed(xml, source="f") == []
