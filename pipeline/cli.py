@@ -13,7 +13,7 @@ import os
 import shutil
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,8 @@ from .errors import (
     StorageError,
     StorageRefused,
 )
+from .oserrors import explain_os_error
+from .signals import Terminated, terminate_on_signals
 
 EXIT_OK = 0
 EXIT_INPUT = 1  # bad input, settings or media (a missing bucket, refused credentials); validate
@@ -49,14 +51,17 @@ def main(argv: list[str] | None = None) -> None:
     """Run the CLI and turn kotocast's errors into one-line messages and exit codes."""
     code = EXIT_INPUT
     try:
-        # Without standalone mode click returns the code of a ctx.exit()/Exit instead of exiting.
-        returned = cli.main(args=argv, prog_name="kotocast", standalone_mode=False)
+        # SIGTERM and SIGHUP unwind like Ctrl-C: staging removed, ffmpeg killed.
+        with terminate_on_signals():
+            # Without standalone mode click returns the code of a ctx.exit()/Exit.
+            returned = cli.main(args=argv, prog_name="kotocast", standalone_mode=False)
         code = returned if isinstance(returned, int) else EXIT_OK
     except click.exceptions.Exit as exc:
         code = exc.exit_code
-    except click.Abort:
-        click.echo("kotocast: interrupted", err=True)
-        code = 130
+    except click.Abort as exc:
+        stopped = _stopped_by(exc)
+        _say(f"kotocast: {stopped}" if stopped else "kotocast: interrupted")
+        code = stopped.exit_code if stopped else 130
     except click.ClickException as exc:
         exc.show()
         code = exc.exit_code
@@ -72,10 +77,33 @@ def main(argv: list[str] | None = None) -> None:
     except (CatalogError, MediaError, FeedError, PipelineError) as exc:
         _error(exc)
         code = EXIT_INPUT
-    except KeyboardInterrupt:
-        click.echo("kotocast: interrupted", err=True)
-        code = 130
+    except KeyboardInterrupt as exc:
+        stopped = _stopped_by(exc)
+        _say(f"kotocast: {stopped}" if stopped else "kotocast: interrupted")
+        code = stopped.exit_code if stopped else 130
+    except OSError as exc:
+        # Read-only workspace, full disk, permissions, a busy port: one line, no traceback.
+        stopped = _stopped_by(exc)  # e.g. EIO writing to the terminal a SIGHUP closed
+        if stopped is None:
+            _say(f"kotocast: error: {explain_os_error(exc)}")
+        code = stopped.exit_code if stopped else EXIT_INPUT
     sys.exit(code)
+
+
+def _stopped_by(exc: BaseException) -> Terminated | None:
+    """Return the SIGTERM/SIGHUP behind ``exc`` (click wraps it in Abort), if any."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, Terminated):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _say(line: str) -> None:
+    """Write a diagnostic line; after SIGHUP the terminal may be gone (EIO): stay quiet."""
+    with suppress(OSError):
+        click.echo(line, err=True)
 
 
 def storage_exit_code(exc: StorageError) -> int:
@@ -166,6 +194,10 @@ def cli(verbose: int, debug_http: bool) -> None:
     from .logs import configure_logging
 
     configure_logging(verbose, debug_http=debug_http)
+    if (Path.cwd() / "kotocast.toml").is_file():
+        from .staging import sweep_stale_staging
+
+        sweep_stale_staging(Path.cwd())  # what a killed run (SIGKILL, power cut) left
 
 
 @cli.command()
