@@ -24,11 +24,11 @@ from episodes.model import Asset, Episode, Show
 from episodes.show import load_show, record_feed_guids, write_text_atomic
 from feeds.errors import FeedInvalid, GuardRefused
 from feeds.guard import check_continuity
-from feeds.index_json import check_index_json
 from feeds.validate import validate_feed
 
 from .assets import sha256_file
 from .confine import CatalogFile, hash_confined
+from .notify import Notification, NotifySettings, notify
 from .site import FEED_KEY as FEED_KEY
 from .site import INDEX_JSON_KEY, RenderedSite, document_type, render_site
 from .storage import Storage, open_storage
@@ -54,6 +54,8 @@ class PublishResult:
     changed: bool
     dry_run: bool
     next_release: datetime | None
+    # One per hub/ping call after the publish changed feeds; a failure never fails a publish.
+    notifications: tuple[Notification, ...] = ()
 
     def summary(self) -> str:
         """Return the one-line summary printed for people and cron logs."""
@@ -79,6 +81,7 @@ class PublishResult:
             "changed": self.changed,
             "dry_run": self.dry_run,
             "next_release": self.next_release.isoformat() if self.next_release else None,
+            "notifications": [n.as_json() for n in self.notifications],
         }
 
 
@@ -133,6 +136,23 @@ def publish(
         dry_run=dry_run,
         progress=progress,
     )
+    notifications: tuple[Notification, ...] = ()
+    if changed and not dry_run:
+        # WebSub hubs and directory pings, once per feed this publish changed; each failure
+        # is logged as a warning and reported in --json, never raised.
+        changed_feeds = [site.feed_urls[key] for key in site.feeds if key in uploaded]
+        settings = show.podcasting.notify
+        notifications = tuple(
+            notify(
+                changed_feeds,
+                NotifySettings(
+                    websub_hubs=settings.websub_hubs,
+                    ping_urls=settings.ping_urls,
+                    podping_url=settings.podping_url,
+                    timeout_s=settings.timeout_s,
+                ),
+            )
+        )
     return PublishResult(
         site.main_feed_url,
         storage.description,
@@ -143,6 +163,7 @@ def publish(
         changed,
         dry_run,
         min(upcoming) if upcoming else None,
+        notifications,
     )
 
 
@@ -160,6 +181,8 @@ def validate_site(site: RenderedSite, *, now: datetime) -> list[str]:
     for key, xml in site.feeds.items():
         problems += [str(p) for p in validate_feed(xml, source=key, now=now)]
     if INDEX_JSON_KEY in site.documents:
+        from feeds.index_json import check_index_json  # pages (Jinja2): per-language shows
+
         problems += check_index_json(site.documents[INDEX_JSON_KEY], source=INDEX_JSON_KEY)
     return problems
 
