@@ -20,15 +20,15 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from episodes.errors import ConfigInvalid
 from episodes.model import Asset, Episode, Show
 from feeds.guid import podcast_guid
-from feeds.index_json import render_index_json
-from feeds.opml import render_opml
-from feeds.pages import SiteLinks, render_pages
 from feeds.rss import AlternateEnclosure, alternate_enclosure, render_feed
-from feeds.strings import UI_STRINGS, language_name
+
+if TYPE_CHECKING:
+    from feeds.pages import SiteLinks
 
 FEED_KEY = "feed.xml"
 FEEDS_DIR = "feeds"
@@ -164,6 +164,12 @@ def render_site(
             urls[ALL_LANGUAGES],
         )
 
+    # Pages need Jinja2: imported only by shows that publish them (the one-feed scheduled job
+    # stays light).
+    from feeds.index_json import render_index_json
+    from feeds.opml import render_opml
+    from feeds.pages import SiteLinks, render_pages
+
     languages = show.listed_languages
     urls = {lang: f"{base}{feed_key(lang)}" for lang in languages}
     if show.all_languages_feed:
@@ -224,6 +230,8 @@ def _all_languages_feed(
     """``feed.xml``: each episode once, in the show's language where it exists, with every
     other released language as an ``alternateEnclosure`` (``lang``, ``title``, ``length``,
     ``type`` and a ``podcast:source``; Podcast Index ``alternateEnclosure.md``)."""
+    from feeds.strings import language_name
+
     order = show.all_languages
     items: list[Episode] = []
     alternates: dict[str, list[AlternateEnclosure]] = {}
@@ -254,6 +262,8 @@ def _all_languages_feed(
 
 
 def _page_strings(show: Show) -> dict[str, dict[str, str]]:
+    from feeds.strings import UI_STRINGS
+
     known = set(UI_STRINGS["en"])
     for lang, strings in show.page_strings.items():
         for name in strings:
