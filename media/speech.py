@@ -41,6 +41,7 @@ EXCERPT_S = 10.0
 HUM_RATE = 1024
 LEVEL_RATE = 8000
 BLOCK_S = 0.4  # level blocks (BS.1770's momentary window)
+ENVELOPE_S = 0.01
 # Mains frequencies looked for (Europe/Asia/Africa 50 Hz, the Americas 60 Hz).
 MAINS_HZ = (50.0, 60.0)
 HUM_NOTCH_WIDTH_HZ = 3.0
@@ -190,6 +191,11 @@ class SpeechProbe:
     noise_dbfs: float  # RMS of the quietest blocks (10th percentile): the noise floor
     hum: Hum | None
     seconds_read: float
+    # Speech-band level of every 400 ms block read (dBFS), in order: lets the multitrack mix
+    # compare tracks probed at the same excerpts.
+    block_dbfs: tuple[float, ...] = ()
+    # The same every 10 ms (for lining up one voice across tracks).
+    envelope_dbfs: tuple[float, ...] = ()
 
 
 def _excerpt_starts(duration_s: float) -> list[float]:
@@ -241,7 +247,9 @@ def probe_speech(path: Path, *, duration_s: float, channels: int = 2) -> SpeechP
             error=EncodeFailed,
         )
         hum_samples = _read_f32(hum_raw)
-        levels = _block_levels(_read_f32(lvl_raw), int(LEVEL_RATE * BLOCK_S))
+        level_samples = _read_f32(lvl_raw)
+        levels = _block_levels(level_samples, int(LEVEL_RATE * BLOCK_S))
+        envelope = _block_levels(level_samples, int(LEVEL_RATE * ENVELOPE_S))
     seconds = len(hum_samples) / HUM_RATE
     segment = EXCERPT_S if starts else None
     # Record weaker lines too; the settings decide which ones get a notch.
@@ -252,8 +260,22 @@ def probe_speech(path: Path, *, duration_s: float, channels: int = 2) -> SpeechP
         noise = ordered[int(0.1 * len(ordered))]
     else:
         speech, noise = -30.0, -70.0
-    probe = SpeechProbe(speech, noise, hum, seconds)
-    log.info("%s: speech probe: %s", path, probe)
+    probe = SpeechProbe(
+        speech,
+        noise,
+        hum,
+        seconds,
+        tuple(round(v, 2) for v in levels),
+        tuple(round(v, 1) for v in envelope),
+    )
+    log.info(
+        "%s: speech %.1f dBFS, noise %.1f dBFS, hum %s (%.0f s read)",
+        path,
+        speech,
+        noise,
+        hum,
+        seconds,
+    )
     return probe
 
 

@@ -259,3 +259,90 @@ def line_dbfs(samples: array.array, rate: int, freq_hz: float) -> float:
         wsum += w
     amplitude = 2 * math.hypot(re_sum, im_sum) / wsum
     return 20 * math.log10(max(amplitude / math.sqrt(2), 1e-12))
+
+
+@dataclass(frozen=True, slots=True)
+class Tracks:
+    """Two generated speaker tracks with bleed, and where the turns are."""
+
+    host: Path
+    guest: Path
+    turns: tuple[tuple[float, float, str], ...]
+    duration_s: float
+
+
+def make_tracks(
+    directory: Path,
+    *,
+    n_turns: int = 6,
+    b_quieter_db: float = 8.0,
+    bleed_db: float = 15.0,
+    bleed_delay_s: float = 0.2,
+    speech_lufs: float = -22.0,
+    pause_s: float = 1.2,
+    guest_extra_s: float = 2.0,
+) -> Tracks:
+    """Write a host track (speaker A) and a guest track (B, ``b_quieter_db`` quieter), mono WAV.
+
+    Each track also carries the other speaker ``bleed_db`` under that speaker's own level and
+    ``bleed_delay_s`` late (a video call's loudspeaker heard by the other microphone), plus a
+    little pink noise. The guest's recording runs ``guest_extra_s`` longer (lengths differ).
+    """
+    turns = turn_files(n_turns)
+    layout: list[tuple[float, float, str]] = []
+    t = 0.5
+    for wav, who in turns:
+        length = duration_s(wav)
+        layout.append((t, t + length, who))
+        t += length + pause_s
+    total = t
+    out = {}
+    for me, other, extra in (("A", "B", 0.0), ("B", "A", guest_extra_s)):
+        inputs: list[str] = []
+        pieces: list[str] = []
+        for i, ((wav, who), (start, _, _)) in enumerate(zip(turns, layout, strict=True)):
+            level = speech_lufs - (b_quieter_db if who == "B" else 0.0)
+            gain = level - mediagen.measure_ebur128(wav)[0]
+            delay = start
+            if who == other:
+                gain -= bleed_db
+                delay += bleed_delay_s
+            inputs += ["-i", str(wav)]
+            pieces.append(
+                f"[{i}:a]aresample={RATE},volume={gain:.2f}dB,adelay={int(delay * 1000)}:all=1,"
+                f"apad[t{i}]"
+            )
+        length = total + extra
+        seed = 5 if me == "A" else 6
+        noise = f"anoisesrc=color=pink:r={RATE}:amplitude=0.0005:seed={seed}:d={length}[n]"
+        labels = "".join(f"[t{i}]" for i in range(len(turns)))
+        graph = ";".join(
+            [
+                *pieces,
+                noise,
+                f"{labels}[n]amix=inputs={len(turns) + 1}:normalize=0:duration=shortest[m]",
+            ]
+        )
+        path = directory / ("host.wav" if me == "A" else "guest.wav")
+        _ffmpeg(*inputs, "-filter_complex", graph, "-map", "[m]", "-c:a", "pcm_f32le", str(path))
+        out[me] = path
+    return Tracks(out["A"], out["B"], tuple(layout), total + guest_extra_s)
+
+
+def correlation_db(mix: array.array, clean: array.array, lag: int, search: int) -> float:
+    """Peak |normalised cross-correlation| (dB) of ``mix`` against ``clean`` around ``lag``.
+
+    ``clean`` is the speaker's dry signal; a copy of it ``lag`` samples late in ``mix`` (bleed
+    heard by another microphone) shows as a peak there.
+    """
+    import operator
+
+    energy = math.sqrt(math.fsum(x * x for x in clean) * math.fsum(x * x for x in mix))
+    best = 0.0
+    for shift in range(lag - search, lag + search + 1):
+        if shift >= 0:
+            value = sum(map(operator.mul, mix[shift:], clean))
+        else:
+            value = sum(map(operator.mul, mix, clean[-shift:]))
+        best = max(best, abs(value))
+    return 20 * math.log10(max(best / energy, 1e-9))
