@@ -70,7 +70,9 @@ def _turns(path: Path, tracks: speechgen.Tracks, tmp: Path) -> dict[str, float]:
 def _voice_ends(tracks: speechgen.Tracks) -> list[float]:
     """When each turn's voice really stops (espeak renders end in a little silence)."""
     ends = []
-    for (wav, _), (start, _, _) in zip(speechgen.turn_files(len(tracks.turns)), tracks.turns):
+    for (wav, _), (start, _, _) in zip(
+        speechgen.turn_files(len(tracks.turns)), tracks.turns, strict=True
+    ):
         samples = speechgen.pcm_mono(wav, 8000)
         last = max(i for i, x in enumerate(samples) if abs(x) > 0.01)
         ends.append(start + last / 8000)
@@ -80,7 +82,7 @@ def _voice_ends(tracks: speechgen.Tracks) -> list[float]:
 def _bleed_re_turn(path: Path, tracks: speechgen.Tracks) -> float:
     """Level of the bleed-only stretch after each turn, relative to that turn (dB, mean)."""
     out = []
-    for (start, _, _), voice_end in zip(tracks.turns[:-1], _voice_ends(tracks)):
+    for (start, _, _), voice_end in zip(tracks.turns[:-1], _voice_ends(tracks)[:-1], strict=True):
         turn = speechgen.rms_dbfs(speechgen.pcm_mono(path, 48000, start, voice_end - start))
         tail = speechgen.pcm_mono(path, 48000, voice_end + 0.1, DELAY_S - 0.15)
         out.append(speechgen.rms_dbfs(tail) - turn)
