@@ -27,7 +27,8 @@ from feeds.guard import check_continuity
 from feeds.validate import validate_feed
 
 from .assets import sha256_file
-from .confine import CatalogFile, hash_confined
+from .builddate import stamp_build_dates
+from .confine import CatalogFile, check_files, hash_confined
 from .notify import Notification, NotifySettings, notify
 from .site import FEED_KEY as FEED_KEY
 from .site import INDEX_JSON_KEY, RenderedSite, document_type, render_site
@@ -106,6 +107,8 @@ def publish(
     """
     site = load_site(workspace, now=now)
     show = site.show
+    # lastBuildDate: when each feed's content last changed (pipeline/builddate.py).
+    build_dates = stamp_build_dates(site.feeds, read_state(workspace).get("build_dates", {}), now)
     problems = validate_site(site, now=now)
     if problems:
         raise FeedInvalid(", ".join(site.feeds), problems)
@@ -135,6 +138,7 @@ def publish(
         guids_to_record=site.guids_to_record(),
         dry_run=dry_run,
         progress=progress,
+        build_dates=build_dates,
     )
     notifications: tuple[Notification, ...] = ()
     if changed and not dry_run:
@@ -199,6 +203,7 @@ def release(
     guids_to_record: Mapping[str, str],
     dry_run: bool,
     progress: PublishProgress | None,
+    build_dates: Mapping[str, Mapping[str, str]] | None = None,
 ) -> tuple[tuple[str, ...], int, bool]:
     """Bring storage up to date with a rendered release (podcast or video series).
 
@@ -210,7 +215,7 @@ def release(
     # no writes, whatever the size of the show.
     if plan_is_unchanged(storage, [*media, *documents]):
         if not dry_run:
-            write_state(workspace, released)
+            write_state(workspace, released, build_dates)
         return (), 0, False
 
     # Refuse before writing anything; checked again under the publish lock below, in case
@@ -232,7 +237,7 @@ def release(
         progress=progress,
         before_documents=lambda live: _guard(live, feeds, withdrawn),
     )
-    write_state(workspace, released)
+    write_state(workspace, released, build_dates)
     return tuple(report.uploaded), report.bytes_uploaded, report.changed
 
 
@@ -325,7 +330,11 @@ def media_objects(
         for asset, download_name in named:
             if asset is not None:
                 assets.setdefault(asset.key, (asset, download_name))
-    return [_media_object(workspace, a, name) for a, name in assets.values()]
+    objects = [_media_object(workspace, a, name) for a, name in assets.values()]
+    # Only regular files inside the workspace (no symlink anywhere below it), at the size the
+    # catalog says: checked for all before any upload, and again as each is read (confine.py).
+    check_files(workspace, [o.source for o in objects if isinstance(o.source, CatalogFile)])
+    return objects
 
 
 def _download_name(stem: str, asset: Asset | None) -> str | None:
@@ -334,10 +343,7 @@ def _download_name(stem: str, asset: Asset | None) -> str | None:
 
 
 def _media_object(workspace: Path, asset: Asset, download_name: str | None) -> PublishObject:
-    # Only a regular file inside the workspace (no symlink anywhere below it), checked when
-    # opened; its bytes are hashed as they upload and must match the catalog (confine.py).
     source = CatalogFile(workspace, asset.path, asset.size_bytes, asset.sha256)
-    source.check()
     disposition = f'attachment; filename="{download_name}"' if download_name else None
     return PublishObject(
         key=asset.key,
@@ -379,16 +385,24 @@ def read_state(workspace: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def write_state(workspace: Path, released: Sequence[Episode]) -> None:
-    """Remember which guids and variants the live feeds list (for ``status``).
+def write_state(
+    workspace: Path,
+    released: Sequence[Episode],
+    build_dates: Mapping[str, Mapping[str, str]] | None = None,
+) -> None:
+    """Remember which guids and variants the live feeds list (for ``status``), and when each
+    feed's content last changed (``build_dates``; kept as recorded when None).
 
     Not a source of truth (storage is); written only when it changes, so the scheduled job's
     no-change runs write nothing at all.
     """
-    state = {
+    state: dict[str, Any] = {
         "guids": sorted(e.guid for e in released),
         "variants": {e.guid: sorted(v.language for v in e.variants) for e in released},
     }
+    dates = read_state(workspace).get("build_dates") if build_dates is None else build_dates
+    if dates:
+        state["build_dates"] = {k: dict(v) for k, v in sorted(dates.items())}
     text = json.dumps(state, indent=2, sort_keys=True) + "\n"
     path = workspace / STATE_FILE
     try:
