@@ -313,6 +313,11 @@ class Show:
     outro: str | None = None
     crossfade_s: float = 1.0
     alternate_aac: bool = False
+    # Speech processing before loudness normalisation (media/presets/speech.toml): a preset
+    # name ("none" when kotocast.toml has none: shows sound as before) and per-step overrides
+    # from [audio.speech].
+    speech_preset: str = "none"
+    speech: dict[str, Any] = field(default_factory=dict)
     feed_guids: dict[str, str] = field(default_factory=dict)
     all_languages_feed: bool = False
     page_strings: dict[str, dict[str, str]] = field(default_factory=dict)

@@ -84,6 +84,9 @@ CONFIG_SCHEMA: dict[str, dict[str, Any]] = {
         "outro": None,
         "crossfade_s": 1.0,
         "alternate_aac": False,
+        # Speech chain (media/presets/speech.toml); a workspace without the key gets "none".
+        "preset": "none",
+        "speech": {},
     },
     "feed": {
         "block": False,
@@ -322,6 +325,8 @@ def show_from_dict(data: Mapping[str, Any], path: Path) -> Show:
         outro=au.typed("outro", str, None) or None,
         crossfade_s=au.number("crossfade_s", 1.0),
         alternate_aac=au.typed("alternate_aac", bool, False),
+        speech_preset=au.typed("preset", str, "none"),
+        speech=dict(au.typed("speech", dict, {})),
         feed_guids=feed_guids,
         all_languages_feed=s.typed("all_languages_feed", bool),
         page_strings=_page_strings(_Reader(path, "pages", data.get("pages", {}))),
@@ -448,6 +453,8 @@ def render_new_config(
     audio.add(tomlkit.comment('intro = "jingles/intro.wav"   # joined with a crossfade'))
     audio.add(tomlkit.comment('outro = "jingles/outro.wav"'))
     audio.add("crossfade_s", 1.0)
+    audio.add("preset", "interview")
+    audio["preset"].comment("speech chain: interview (hum, noise, leveler, expander) or none")
     doc.add("audio", audio)
     return tomlkit.dumps(doc)
 
