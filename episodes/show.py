@@ -100,6 +100,8 @@ CONFIG_SCHEMA: dict[str, dict[str, Any]] = {
     },
     "notify": {"websub_hubs": [], "ping_urls": None, "podping_url": None, "timeout_s": 10.0},
     "pages": {"strings": {}},
+    # episodes/transcription.py reads and checks these.
+    "transcribe": {"auto": False, "model": "base", "device": "auto", "publish_drafts": True},
 }
 
 

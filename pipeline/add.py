@@ -56,6 +56,7 @@ from .sidefiles import (
     stage_teaser,
     stage_transcript,
 )
+from .transcribe import transcribe_on_add
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +92,7 @@ class AddRequest:
     # and its numbering as it was (no number invented for an unnumbered episode).
     guid: str | None = None
     auto_number: bool = True
+    transcribe: bool = False  # also make a machine transcript ([transcribe] auto: always)
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +206,7 @@ def add_episode(
             ),
             alternates=made.alternates,
         )
+        variant = transcribe_on_add(workspace, stage, show, meta.slug, variant, request.transcribe)
         episode, replaced = _merge(meta, request, show, variant, now, artwork, stage)
         save_episode(workspace, episode, new=meta.existing is None, languages=show.all_languages)
     log.info(

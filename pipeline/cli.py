@@ -323,6 +323,12 @@ def init(directory: Path, **opts: Any) -> None:
     type=click.Path(path_type=Path),
     help="Same as --transcript (captions of a video). Repeatable.",
 )
+@click.option(
+    "--transcribe",
+    is_flag=True,
+    help="Also make a machine transcript of the processed media ([transcribe] auto does "
+    "this for every episode).",
+)
 @click.option("--now", "now_text", hidden=True, help="Pretend the time is this (tests).")
 def add(media: Path, now_text: str | None, **opts: Any) -> None:
     """Level, encode, tag and catalog MEDIA as an episode (or one language version of it).
@@ -337,6 +343,68 @@ def add(media: Path, now_text: str | None, **opts: Any) -> None:
     with _progress_bar("processing") as progress:
         added = add_episode(Path.cwd(), request, now=_now(now_text), progress=progress)
     click.echo(added.summary())
+
+
+@cli.command("transcribe")
+@click.argument("slug")
+@click.option("--language", help="Only this language's version (default: every version).")
+@click.option(
+    "--model",
+    help="faster-whisper model size (base, small, ...) or model directory "
+    "(default: [transcribe] model).",
+)
+def transcribe_(slug: str, language: str | None, model: str | None) -> None:
+    """Make machine transcripts of SLUG's published media, offline (faster-whisper).
+
+    Writes WebVTT captions, SubRip, the Podcast Index JSON transcript and an HTML text
+    version per language, recorded as machine drafts. A reviewed transcript is never
+    replaced. Needs the transcribe extra: pip install 'kotocast[transcribe]'.
+    """
+    from .transcribe import transcribe_episode
+
+    with _progress_bar("transcribing") as progress:
+        done = transcribe_episode(
+            Path.cwd(), slug, language=language, model=model, progress=progress
+        )
+    for result in done:
+        click.echo(result.line(slug))
+
+
+@cli.group()
+def transcript() -> None:
+    """Review a machine transcript: export it, correct it in any subtitle editor, import it.
+
+    kotocast transcript export SLUG writes SLUG.LANG.vtt; kotocast transcript import SLUG FILE
+    stores the corrected file as the reviewed transcript (checked: valid WebVTT, cues in
+    order, last cue within the media).
+    """
+
+
+@transcript.command("export")
+@click.argument("slug")
+@click.option("--language", help="Which language's transcript (default: the main language).")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write (default: SLUG.LANG.vtt here).",
+)
+def transcript_export(slug: str, language: str | None, output: Path | None) -> None:
+    """Write SLUG's WebVTT transcript for correction."""
+    from .transcribe import export_transcript
+
+    click.echo(str(export_transcript(Path.cwd(), slug, language=language, dest=output)))
+
+
+@transcript.command("import")
+@click.argument("slug")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--language", help="Which language's transcript (default: the main language).")
+def transcript_import(slug: str, file: Path, language: str | None) -> None:
+    """Store the corrected WebVTT FILE as SLUG's reviewed transcript."""
+    from .transcribe import import_transcript
+
+    cues = import_transcript(Path.cwd(), slug, file, language=language)
+    click.echo(f"{slug}: reviewed transcript imported, {cues} cues")
 
 
 @cli.command()

@@ -14,6 +14,7 @@ from pathlib import Path
 from episodes.catalog import load_episodes
 from episodes.model import Episode, Show, Variant
 from episodes.show import load_show
+from episodes.transcription import review_state
 
 from .publish import read_state
 from .site import ALL_LANGUAGES, FEED_KEY, feed_guids, feed_key
@@ -34,6 +35,7 @@ class VariantStatus:
     output_lufs: float | None
     output_true_peak_dbtp: float | None
     has_text: bool  # a transcript or captions file
+    transcript: str = "none"  # review state: none | machine | reviewed | supplied
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +116,7 @@ class StatusReport:
                             "title": v.title,
                             "publish_at": v.publish_at.isoformat() if v.publish_at else None,
                             "captions": v.has_text,
+                            "transcript": v.transcript,
                         }
                         for v in e.variants
                     },
@@ -169,6 +172,7 @@ def show_status(workspace: Path, *, now: datetime) -> StatusReport:
                     output_lufs=loud.output_lufs if loud else None,
                     output_true_peak_dbtp=loud.output_true_peak_dbtp if loud else None,
                     has_text=bool(v.transcripts),
+                    transcript=review_state(v.transcripts, lang),
                 )
             )
         rows.append(EpisodeStatus(ep.slug, ep.guid, tuple(cells)))
@@ -226,7 +230,9 @@ def render_status_table(report: StatusReport, *, width: int = 100) -> str:
 
 
 def _rows(report: StatusReport, width: int) -> list[str]:
-    header = ("EPISODE", "STATE", "RELEASE (UTC)", "LENGTH", "LUFS IN", "LUFS OUT", "PEAK")
+    header = (
+        "EPISODE", "STATE", "RELEASE (UTC)", "LENGTH", "LUFS IN", "LUFS OUT", "PEAK", "TEXT"
+    )  # fmt: skip
     rows = [
         (
             e.slug,
@@ -236,6 +242,7 @@ def _rows(report: StatusReport, width: int) -> list[str]:
             "-" if e.input_lufs is None else f"{e.input_lufs:.1f}",
             "-" if e.output_lufs is None else f"{e.output_lufs:.1f}",
             "-" if e.output_true_peak_dbtp is None else f"{e.output_true_peak_dbtp:.1f}",
+            _TEXT_STATES[e.main.transcript],
         )
         for e in report.episodes
     ]
@@ -256,7 +263,7 @@ def _matrix(report: StatusReport) -> list[str]:
     rows = [
         (
             e.slug,
-            *(v.state + ("" if v.has_text or v.state == "missing" else "*") for v in e.variants),
+            *(v.state + _text_mark(v) for v in e.variants),
         )
         for e in report.episodes
     ]
@@ -266,5 +273,14 @@ def _matrix(report: StatusReport) -> list[str]:
     ]
     if not rows:
         lines.append("(no episodes yet: kotocast add FILE --language L --title T [--slug S])")
-    lines.append("* transcript or captions missing")
+    lines.append("* transcript or captions missing; ? machine transcript not reviewed yet")
     return lines
+
+
+_TEXT_STATES = {"none": "-", "machine": "machine draft", "reviewed": "reviewed", "supplied": "own"}
+
+
+def _text_mark(v: VariantStatus) -> str:
+    if v.state == "missing" or v.transcript in ("reviewed", "supplied"):
+        return ""
+    return "?" if v.transcript == "machine" else "*"

@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 
 from media.transcribe import WhisperRecognizer, join_model_parts, load_recognizer
+from tests.pipeline.conftest import _quiet_env, run  # noqa: F401 (fixtures for test_pipeline)
 
 FFMPEG = os.environ.get("FFMPEG_PATH", "ffmpeg")
 CACHE = Path(tempfile.gettempdir()) / f"kotocast-transcribe-{os.getuid()}"

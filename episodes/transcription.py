@@ -1,0 +1,101 @@
+"""A show's ``[transcribe]`` settings from ``kotocast.toml``, and transcript review states.
+
+The keys are declared in :data:`episodes.show.CONFIG_SCHEMA` (unknown keys are refused
+there); this module checks their values::
+
+    [transcribe]
+    auto = false            # transcribe every episode as part of 'kotocast add'
+    model = "base"          # a faster-whisper size (downloaded on first use, needs internet)
+                            # or a local model directory (relative to the workspace)
+    device = "auto"         # auto (a CUDA GPU when there is one) | cpu | cuda
+    publish_drafts = true   # publish machine transcripts before a person has reviewed them
+
+Review states of one variant's transcript (``kotocast status``): ``none``, ``machine``
+(a speech recogniser's draft), ``reviewed`` (a draft a person checked and imported back) and
+``supplied`` (the producer's own file).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigInvalid
+from .model import Transcript
+
+DEVICES = ("auto", "cpu", "cuda")
+REVIEW_STATES = ("none", "machine", "reviewed", "supplied")
+
+
+@dataclass(frozen=True, slots=True)
+class TranscribeSettings:
+    """``[transcribe]``: whether and how episodes are transcribed."""
+
+    auto: bool = False
+    model: str = "base"
+    device: str = "auto"
+    publish_drafts: bool = True
+
+
+def read_transcribe_settings(data: Mapping[str, Any], path: Path) -> TranscribeSettings:
+    """Check the ``[transcribe]`` table of parsed ``kotocast.toml`` data.
+
+    Raises:
+        ConfigInvalid: a value of the wrong type or out of range, as ``file: transcribe.key``.
+    """
+    table = data.get("transcribe", {})
+    if not isinstance(table, Mapping):
+        raise ConfigInvalid(f"{path}: transcribe: must be a table")
+    defaults = TranscribeSettings()
+
+    def get(key: str, kind: type, want: str) -> Any:
+        value = table.get(key, getattr(defaults, key))
+        if not isinstance(value, kind):
+            raise ConfigInvalid(f"{path}: transcribe.{key}: must be {want}, not {value!r}")
+        return value
+
+    model = get("model", str, "a model size or a model directory").strip()
+    if not model:
+        raise ConfigInvalid(f"{path}: transcribe.model: must not be empty")
+    device = get("device", str, "text")
+    if device not in DEVICES:
+        raise ConfigInvalid(
+            f"{path}: transcribe.device: must be one of {', '.join(DEVICES)}, not {device!r}"
+        )
+    return TranscribeSettings(
+        auto=get("auto", bool, "true or false"),
+        model=model,
+        device=device,
+        publish_drafts=get("publish_drafts", bool, "true or false"),
+    )
+
+
+def load_transcribe_settings(workspace: Path) -> TranscribeSettings:
+    """Read ``[transcribe]`` from ``workspace/kotocast.toml`` (call after ``load_show``).
+
+    Raises:
+        ConfigInvalid: unreadable file or a bad value.
+    """
+    path = workspace / "kotocast.toml"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigInvalid(f"{path}: cannot read: {exc}") from None
+    return read_transcribe_settings(data, path)
+
+
+def review_state(transcripts: Sequence[Transcript], language: str) -> str:
+    """Return the review state of the transcripts in ``language`` (best one wins)."""
+    origins = {t.origin for t in transcripts if t.language == language}
+    for state in ("reviewed", "supplied", "machine"):
+        if state in origins:
+            return state
+    return "none"
+
+
+def publishable(transcripts: Sequence[Transcript], publish_drafts: bool) -> tuple[Transcript, ...]:
+    """Return the transcripts to publish: machine drafts only when ``publish_drafts``."""
+    return tuple(t for t in transcripts if publish_drafts or t.origin != "machine")
