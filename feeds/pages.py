@@ -111,6 +111,15 @@ def _episode_view(episode: Episode, lang: str, root: str) -> dict[str, object] |
     default = next((c for c in captions if c["lang"] == lang), captions[0] if captions else None)
     for c in captions:
         c["default"] = c is default
+    # The accessible HTML text version in the page's language (WCAG 2.1 SC 1.2.1).
+    text_version = next(
+        (
+            _key_url(t.asset.key, root)
+            for t in variant.transcripts
+            if t.asset.mime_type == "text/html" and t.language == lang
+        ),
+        None,
+    )
     return {
         "slug": episode.slug,
         "title": variant.title,
@@ -124,6 +133,7 @@ def _episode_view(episode: Episode, lang: str, root: str) -> dict[str, object] |
         "width": variant.media.width,
         "height": variant.media.height,
         "captions": captions,
+        "text_version": text_version,
         "other": [v.language for v in episode.variants if v.language != lang],
     }
 

@@ -64,7 +64,7 @@ class Transcribed:
     """What happened to one variant."""
 
     language: str
-    outcome: str  # "machine" (made) | "reviewed" / "supplied" (left alone)
+    outcome: str  # "machine" (made) | "reviewed" / "supplied" (left alone) | "empty"
     cues: int = 0
     detected_language: str | None = None
     duration_s: float = 0.0
@@ -72,6 +72,8 @@ class Transcribed:
 
     def line(self, slug: str) -> str:
         """Return the line ``kotocast transcribe`` prints."""
+        if self.outcome == "empty":
+            return f"{slug} [{self.language}]: no speech recognised; nothing written"
         if self.outcome != "machine":
             whose = "reviewed" if self.outcome == "reviewed" else "producer's"
             return f"{slug} [{self.language}]: kept the {whose} transcript (not re-transcribed)"
@@ -220,6 +222,9 @@ def transcribe_variant(
         progress=progress,
     )
     cues = make_cues(result.segments, duration_s=variant.media.duration_s)
+    if not cues:  # music only, or silence: an empty transcript would only mislead
+        log.warning("%s [%s]: no speech recognised", slug, variant.language)
+        return variant, Transcribed(variant.language, "empty", 0, None, result.duration_s)
     transcripts = stage_transcripts(stage, show, slug, variant, cues, origin="machine")
     done = Transcribed(
         variant.language,
