@@ -4,58 +4,30 @@ Producers give either plain lines ``HH:MM:SS Title`` or a Podcast Index JSON cha
 (``{"version": "1.2.0", "chapters": [{"startTime": 0, "title": "..."}]}``). Every field of
 the Podcast Index chapters format (``docs/jsonChapters.md``) is kept from JSON input:
 ``startTime``, ``title``, ``endTime``, ``img``, ``url``, ``toc`` (false: hidden from the
-table of contents) and ``location`` (``name``, ``geo``, ``osm``); see :class:`ChapterEntry`.
+table of contents) and ``location`` (``name``, ``geo``, ``osm``), in the episode model's
+:class:`~episodes.model.Chapter` (stored in the episode file, rendered back losslessly).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .errors import FieldInvalid
 from .model import Chapter
+from .podcasting import Location
 from .text import clean_title, parse_clock
 
 MAX_CHAPTERS_FILE_BYTES = 1_000_000
 CHAPTERS_VERSION = "1.2.0"
 
 
-@dataclass(frozen=True, slots=True)
-class ChapterLocation:
-    """A chapter's ``location``: a place name, an RFC 5870 ``geo:`` URI, an OSM id."""
-
-    name: str
-    geo: str | None = None
-    osm: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ChapterEntry:
-    """One chapter with every field of the Podcast Index chapters format.
-
-    The same first three fields as :class:`episodes.model.Chapter`; :func:`to_chapter`
-    carries the rest over when the model has them.
-    """
-
-    start_s: float
-    title: str
-    url: str | None = None
-    end_s: float | None = None
-    img: str | None = None  # absolute URL, or a path relative to the chapters file
-    toc: bool = True
-    location: ChapterLocation | None = None
-
-
-def to_chapter(entry: ChapterEntry) -> Chapter:
-    """Return ``entry`` as the episode model's :class:`Chapter`, with every field it holds."""
-    names = {f.name for f in dataclasses.fields(Chapter)}
-    values = {f.name: getattr(entry, f.name) for f in dataclasses.fields(entry)}
-    return Chapter(**{k: v for k, v in values.items() if k in names})
+#: The chapter shapes are the episode model's (one shape per concept); the names stay.
+ChapterEntry = Chapter
+ChapterLocation = Location
 
 
 def read_chapter_entries(
@@ -91,12 +63,12 @@ def read_chapter_entries(
 
 
 def read_chapters(path: Path, *, duration_s: float | None = None) -> tuple[Chapter, ...]:
-    """Read a chapters file as the episode model's chapters (see :func:`read_chapter_entries`).
+    """Read a chapters file into the episode model's chapters, every field kept.
 
     Raises:
         FieldInvalid: unreadable, malformed, unordered, or past the episode's end.
     """
-    return tuple(to_chapter(e) for e in read_chapter_entries(path, duration_s=duration_s))
+    return read_chapter_entries(path, duration_s=duration_s)
 
 
 def _from_lines(text: str, field: str) -> list[ChapterEntry]:

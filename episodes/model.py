@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from .podcasting import Podcasting
+from .podcasting import Location, Podcasting
 
 EPISODE_TYPES = ("full", "trailer", "bonus")
 SHOW_TYPES = ("episodic", "serial")
@@ -31,11 +31,20 @@ class Person:
 
 @dataclass(frozen=True, slots=True)
 class Chapter:
-    """One chapter mark; ``start_s`` from the start of the published media."""
+    """One chapter mark; ``start_s`` from the start of the published media.
+
+    Every field of the Podcast Index chapters format (``jsonChapters.md``): ``end_s``,
+    ``img`` (a URL, or a file beside the producer's chapters file until published),
+    ``toc`` (False: hidden from the table of contents) and ``location``.
+    """
 
     start_s: float
     title: str
     url: str | None = None
+    end_s: float | None = None
+    img: str | None = None
+    toc: bool = True
+    location: Location | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,6 +33,7 @@ from .model import (
     Soundbite,
     Transcript,
 )
+from .podcasting import Location
 from .text import (
     canonical_language,
     check_slug,
@@ -272,9 +273,25 @@ LOUDNESS = Table(
     ],
 )
 
+# A hidden (toc = false) chapter may have no title; any other title is checked like one.
+CHAPTER_TITLE = Codec(str, lambda v, n: clean_title(v, n) if v.strip() else "")
+
+LOCATION = Table(
+    Location,
+    [required("name", TITLE), field("geo", PLAIN), field("osm", PLAIN), field("rel", PLAIN)],
+)
+
 CHAPTER = Table(
     Chapter,
-    [required("start_s", SECONDS), required("title", TITLE), field("url", PLAIN)],
+    [
+        required("start_s", SECONDS),
+        required("title", CHAPTER_TITLE),
+        field("url", PLAIN),
+        field("end_s", SECONDS),
+        field("img", PLAIN),
+        field("toc", BOOL, True),
+        field("location", table_of(LOCATION)),
+    ],
 )
 
 TRANSCRIPT = Table(

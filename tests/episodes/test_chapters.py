@@ -129,3 +129,18 @@ def test_model_chapters_and_plain_lines_still_work(tmp_path: Path) -> None:
             {"startTime": 90.0, "title": "Haastattelu"},
         ],
     }
+
+
+def test_every_field_survives_the_episode_file(tmp_path: Path) -> None:
+    from episodes.schema import CHAPTER, Where
+
+    entries = read_chapter_entries(_write(tmp_path, RICH))
+    where = Where(tmp_path / "episodes" / "x.toml")
+    back = tuple(CHAPTER.read(CHAPTER.write(c), where, "chapters") for c in entries)
+    assert back == entries
+    assert CHAPTER.write(entries[1]) == {
+        "start_s": 12.5,
+        "title": "",
+        "img": "https://example.org/ad.jpg",
+        "toc": False,
+    }
