@@ -45,6 +45,8 @@ class Codec:
     pipe_muxer: str  # the same as a plain -f
     checker_demuxer: str
     min_limiter_margin_db: float
+    typical_loss_lu: float  # only a starting point: the prediction measures it
+    extra_args: tuple[str, ...] = ()
 
 
 CODECS: dict[str, Codec] = {
@@ -55,8 +57,18 @@ CODECS: dict[str, Codec] = {
         "mp3",
         "mp3",
         1.1,
+        0.4,
     ),
-    "aac": Codec("aac", "f=ipod:movflags=+faststart", "f=adts", "adts", "aac", 2.0),
+    "aac": Codec(
+        "aac",
+        "f=ipod:movflags=+faststart",
+        "f=adts",
+        "adts",
+        "aac",
+        1.1,
+        0.05,
+        ("-aac_coder", "fast"),
+    ),
 }
 
 
@@ -65,9 +77,11 @@ MONO_ENCODING = AudioEncoding(bitrate_kbps=64, channels=1)
 
 def encoder_args(encoding: AudioEncoding) -> list[str]:
     """Return ffmpeg's output codec arguments for ``encoding`` (codec, bitrate, rate, layout)."""
+    codec = CODECS[encoding.codec]
     return [
         "-c:a",
-        CODECS[encoding.codec].encoder,
+        codec.encoder,
+        *codec.extra_args,
         "-b:a",
         f"{encoding.bitrate_kbps}k",
         "-ar",

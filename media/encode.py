@@ -245,11 +245,12 @@ def _encode_checked(
         raise EncodeFailed(f"{dst}: cannot write: {exc.strerror or exc}") from None
     os.close(fd)
     tmp = Path(tmp_name)
+    source_peak: float | None = None
     try:
         passes = 0
         while True:
             passes += 1
-            after, source_peak = _encode_and_measure(
+            after, peak = _encode_and_measure(
                 join,
                 check_join,
                 tmp,
@@ -261,6 +262,7 @@ def _encode_checked(
                 workdir=workdir,
                 progress=progress if passes == 1 else None,
             )
+            source_peak = peak if peak is not None else source_peak
             error_lu = after.integrated_lufs - target.integrated_lufs
             peak_over_db = after.true_peak_dbtp - target.true_peak_dbtp
             log.info(

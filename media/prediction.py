@@ -13,7 +13,9 @@ the next real recording. So it is measured, in two cheap steps:
    gains, each limited exactly as the encode will limit and metered — the limiter's loss as a
    function of gain; (b) the excerpt limited and encoded with the real codec, bitrate, rate and
    channels, decoded and metered — the encoder's loudness loss and true-peak overshoot on this
-   material. (a) and (b) run on two cores at once when there are two.
+   material, at the gain and ceiling solved from (a); when its overshoot needs a lower
+   ceiling, the gain is solved again and (b) repeated once. (a) is split over two cores when
+   there are two.
 
 The limiter is scale-invariant (gain ``g`` into ceiling ``c`` is gain ``g - c`` into 0 dBFS,
 then ``c``), so (a) measures ``Phi(u)``, the loudness after limiting at 0 dBFS with gain ``u``,
@@ -59,8 +61,6 @@ CANDIDATES_DB = (0.0, 1.0, 2.0, 3.5, 5.5)
 # Added to the encoder's overshoot measured on the excerpt: a whole programme has more peaks
 # than its excerpt, and the largest of them is what true peak reports.
 OVERSHOOT_SAFETY_DB = 0.5
-# What the encoder is assumed to take before it is measured (the excerpt's encode gain).
-_GUESS_ENCODER_LOSS_LU = 0.3
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,53 +219,74 @@ def predict(
         EncodeFailed: ffmpeg failed.
     """
     programme = analysis.loudness.integrated_lufs
-    floor = CODECS[encoding.codec].min_limiter_margin_db
+    codec = CODECS[encoding.codec]
+    floor = codec.min_limiter_margin_db
     guess_limit = target.true_peak_dbtp - floor
     base_u = target.integrated_lufs - programme - guess_limit
     candidates = [base_u + d for d in CANDIDATES_DB]
-    guess_gain = target.integrated_lufs - programme + _GUESS_ENCODER_LOSS_LU
-
-    def limiter() -> tuple[float, float, list[tuple[float, float]]]:
-        return _limiter_curve(analysis.excerpt, candidates, path=path, workdir=workdir)
-
-    def encoder() -> tuple[float, float]:
-        return _encoder_probe(
-            analysis.excerpt, guess_gain, guess_limit, encoding, path=path, workdir=workdir
-        )
-
     if parallel:
+        # Two halves of the candidates, one ffmpeg each (the excerpt is small to decode twice).
         with ThreadPoolExecutor(max_workers=2) as pool:
-            curve_job, encoder_job = pool.submit(limiter), pool.submit(encoder)
-            excerpt_lufs, excerpt_peak, curve = curve_job.result()
-            encoder_loss, overshoot = encoder_job.result()
+            jobs = [
+                pool.submit(
+                    _limiter_curve, analysis.excerpt, part, path=path, workdir=workdir, tag=tag
+                )
+                for tag, part in (("a", candidates[::2]), ("b", candidates[1::2]))
+            ]
+            (excerpt_lufs, excerpt_peak, curve), (_, _, more) = (j.result() for j in jobs)
+            curve += more
     else:
-        excerpt_lufs, excerpt_peak, curve = limiter()
-        encoder_loss, overshoot = encoder()
+        excerpt_lufs, excerpt_peak, curve = _limiter_curve(
+            analysis.excerpt, candidates, path=path, workdir=workdir, tag="a"
+        )
     if excerpt_lufs <= SILENCE_LUFS + 0.5:
         # A silent excerpt (a programme that is mostly pauses): nothing to learn from it.
         curve, excerpt_lufs = [], programme
     elif math.isfinite(excerpt_peak):
         # Below the ceiling the limiter does nothing: one more exact point of the curve.
         curve.append((-excerpt_peak, excerpt_lufs - excerpt_peak))
-    margin = max(floor, overshoot + OVERSHOOT_SAFETY_DB)
-    return _solve(
-        target,
-        encoder_loss_lu=encoder_loss,
-        limit_dbfs=target.true_peak_dbtp - margin,
-        overshoot_db=overshoot,
-        programme_lufs=programme,
-        excerpt_lufs=excerpt_lufs,
-        curve=tuple(sorted(curve)),
-    )
+
+    def solve(encoder_loss: float, margin: float, overshoot: float) -> Prediction:
+        return _solve(
+            target,
+            encoder_loss_lu=encoder_loss,
+            limit_dbfs=target.true_peak_dbtp - margin,
+            overshoot_db=overshoot,
+            programme_lufs=programme,
+            excerpt_lufs=excerpt_lufs,
+            curve=tuple(sorted(curve)),
+        )
+
+    # The encoder's loss and true-peak overshoot are measured at the gain and ceiling the
+    # encode will use (both change with how hard the limiter works). When the overshoot
+    # needs a lower ceiling, the gain is solved again on the same limiter curve and the
+    # excerpt encoded once more at the new setting.
+    margin = floor
+    prediction = solve(codec.typical_loss_lu, margin, 0.0)
+    for _ in range(2):
+        encoder_loss, overshoot = _encoder_probe(
+            analysis.excerpt,
+            prediction.gain_db,
+            prediction.limit_dbfs,
+            encoding,
+            path=path,
+            workdir=workdir,
+        )
+        needed = max(margin, overshoot + OVERSHOOT_SAFETY_DB)
+        prediction = solve(encoder_loss, needed, overshoot)
+        if needed <= margin + 0.05:
+            break
+        margin = needed
+    return prediction
 
 
 def _limiter_curve(
-    excerpt: Path, candidates: Sequence[float], *, path: Path, workdir: Path
+    excerpt: Path, candidates: Sequence[float], *, path: Path, workdir: Path, tag: str
 ) -> tuple[float, float, list[tuple[float, float]]]:
     """Meter the excerpt as is and after each candidate gain into a 0 dBFS limiter."""
     n = len(candidates)
-    files = [workdir / f"limit{k}.txt" for k in range(n)]
-    plain = workdir / "excerpt.txt"
+    files = [workdir / f"limit-{tag}{k}.txt" for k in range(n)]
+    plain = workdir / f"excerpt-{tag}.txt"
     parts = [f"[0:a:0]asplit={n + 1}" + "".join(f"[b{k}]" for k in range(n + 1))]
     parts.append(f"[b{n}]{_meter(plain, true_peak=False)}[o{n}]")
     for k, gain in enumerate(candidates):
@@ -350,7 +371,7 @@ def _encoder_probe(
         after, post_s.integrated_lufs
     )
     if not math.isfinite(loss) or pre_s.integrated_lufs <= SILENCE_LUFS + 0.5:
-        loss = _GUESS_ENCODER_LOSS_LU
+        loss = CODECS[encoding.codec].typical_loss_lu
     overshoot = post_s.true_peak_dbtp - pre_s.true_peak_dbtp
     if not math.isfinite(overshoot):
         overshoot = 0.0

@@ -62,7 +62,7 @@ def test_pre_filter_is_measured_and_encoded_in_one_pass(tmp_path: Path, speech_q
     integrated, true_peak = mediagen.measure_ebur128(dst)
     assert integrated == pytest.approx(-16.0, abs=0.5)
     assert true_peak <= -1.0
-    assert result.passes <= 2  # tightened to 1 once the limiter loss is measured (issue 15)
+    assert result.passes == 1
     assert result.before.integrated_lufs == pytest.approx(filtered.integrated_lufs, abs=0.2)
     # The published audio is high-passed: little energy left below 1 kHz.
     low = _band_lufs(dst, 0.0, 6.0, "lowpass=f=500,lowpass=f=500")
