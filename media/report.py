@@ -53,13 +53,18 @@ class Turn:
 
 
 def measure_curve(
-    path: Path, *, duration_s: float, columns: int = WIDTH - LEFT - RIGHT
+    path: Path,
+    *,
+    duration_s: float,
+    columns: int = WIDTH - LEFT - RIGHT,
+    mix_with: Sequence[Path] = (),
 ) -> LoudnessCurve:
     """Measure short-term loudness of ``path`` every 100 ms, averaged into ``columns`` bins.
 
     Args:
         path: The file (its first audio stream).
         duration_s: Its duration (for the bins; later values land in the last bin).
+        mix_with: Other files summed with ``path`` first (separate tracks, as recorded).
         columns: At most this many bins (one per pixel column of the plot).
 
     Bins average energy (not dB), so a bin reads like the loudness of its stretch.
@@ -78,15 +83,24 @@ def measure_curve(
         if not _SAFE_PATH.match(str(log)):
             # The name goes into a filter option; a plain temp directory never needs escaping.
             raise EncodeFailed(f"{log}: loudness curve failed: temp directory name needs escaping")
+        files = [path, *mix_with]
+        meter = (
+            "aresample=48000,asetnsamples=n=4800:p=0,ebur128=metadata=1:framelog=verbose,"
+            f"ametadata=mode=print:key=lavfi.r128.S:file={log}"
+        )
+        inputs = "".join(f"[{i}:a:0]" for i in range(len(files)))
+        graph = (
+            f"{inputs}amix=inputs={len(files)}:normalize=0:duration=longest,{meter}[m]"
+            if mix_with
+            else f"[0:a:0]{meter}[m]"
+        )
         run_ffmpeg(
             [
-                "-i",
-                input_url(path),
+                *(arg for f in files for arg in ("-i", input_url(f))),
+                "-filter_complex",
+                graph,
                 "-map",
-                "0:a:0",
-                "-af",
-                "aresample=48000,asetnsamples=n=4800:p=0,ebur128=metadata=1:framelog=verbose,"
-                f"ametadata=mode=print:key=lavfi.r128.S:file={log}",
+                "[m]",
                 "-f",
                 "null",
                 "-",
