@@ -66,3 +66,15 @@ def test_changed_podcast_guid_is_refused() -> None:
 def test_unreadable_feeds_raise() -> None:
     with pytest.raises(FeedUnreadable, match="previous feed"):
         check_continuity(b"<rss><channel>", PREVIOUS)
+
+
+def test_adding_or_changing_an_enclosure_prefix_is_intended() -> None:
+    from episodes.podcasting import Podcasting
+
+    op3 = Podcasting(enclosure_prefix="https://op3.dev/e,pg=917393e3-1b1e-5cef-ace4-edaa54e1f810/")
+    other = Podcasting(enclosure_prefix="https://stats.example.net/p/")
+    prefixed = feed(EPISODES, podcasting=op3)
+    assert b'url="https://op3.dev/e,pg=' in prefixed
+    assert check_continuity(PREVIOUS, prefixed) == []
+    assert check_continuity(prefixed, feed(EPISODES, podcasting=other)) == []
+    assert check_continuity(prefixed, PREVIOUS) == []
