@@ -157,7 +157,7 @@ def test_webvtt_is_read_by_webvtt_py_and_our_reader() -> None:
     ]
     assert captions[1].text == "مرحبا بكم في البودكاست\nاليوم نتحدث عن العمل"
     # webvtt-py leaves character references in the voice name as written; browsers decode them.
-    assert html.unescape(captions[0].voice) == "Aino & Ville"
+    assert html.unescape(captions[0].voice or "") == "Aino & Ville"
     assert read_webvtt(text, "x.vtt") == SAMPLE
     assert read_captions_text(text).format == "vtt"
 

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
 import subprocess
+import sys
+import time
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -226,3 +229,32 @@ def test_import_refuses_cues_past_the_end_and_changes_nothing(
     assert result.code == 1
     assert "late.vtt: last cue ends at 600.000 s, after the end of the media" in result.err
     assert snapshot(workspace) == before
+
+
+def test_ctrl_c_during_recognition_leaves_nothing_half_written(
+    workspace: Path, run: Run, tmp_path: Path
+) -> None:
+    long = make_sentences(tmp_path / "long.wav", ENGLISH * 4, "en")
+    assert _add(run, long).code == 0
+    before = snapshot(workspace)
+    kotocast = Path(sys.executable).parent / "kotocast"
+    proc = subprocess.Popen(
+        [str(kotocast), "transcribe", "life"],
+        cwd=workspace,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    staging = workspace / ".kotocast" / "staging"
+    deadline = time.monotonic() + 60
+    # The staging folder appears once the model is loaded and recognition starts.
+    while not (staging.is_dir() and any(staging.iterdir())) and time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.1)
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, (out, err)
+    assert "interrupted" in err
+    assert snapshot(workspace) == before
+    assert not staging.is_dir() or not any(staging.iterdir())
