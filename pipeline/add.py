@@ -56,6 +56,7 @@ from .sidefiles import (
     stage_teaser,
     stage_transcript,
 )
+from .sound import keep_report, prepare_body
 from .transcribe import transcribe_on_add
 
 log = logging.getLogger(__name__)
@@ -93,6 +94,10 @@ class AddRequest:
     guid: str | None = None
     auto_number: bool = True
     transcribe: bool = False  # also make a machine transcript ([transcribe] auto: always)
+    # One file per speaker, mixed before normalising (``media`` is then the first track),
+    # and a loudness picture in reports/ (pipeline/sound.py).
+    tracks: tuple[Path, ...] = ()
+    report: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -349,17 +354,41 @@ def _process_audio(
     progress: Progress | None,
 ) -> _Made:
     """Level, encode and tag the audio (MP3, and the AAC rendition when configured)."""
-    info = probe(request.media)
+    info = probe(request.tracks[0] if request.tracks else request.media)
     require_audio_input(info)
-    sources = [
-        *_jingle(workspace, show.intro, "audio.intro"),
-        request.media,
-        *_jingle(workspace, show.outro, "audio.outro"),
-    ]
     target, encoding = choose_audio_settings(show, info)
+    intro = _jingle(workspace, show.intro, "audio.intro")
+    body = prepare_body(
+        workspace,
+        show,
+        request.media,
+        info,
+        channels=encoding.channels,
+        stage=stage,
+        tracks=request.tracks,
+        names=[parse_person(p)[0] for p in request.persons],
+    )
+    sources = [*intro, body.media, *_jingle(workspace, show.outro, "audio.outro")]
     encoded = stage.path("episode.mp3")
     result = normalize_audio(
-        sources, encoded, target, encoding, crossfade_s=show.crossfade_s, progress=progress
+        sources,
+        encoded,
+        target,
+        encoding,
+        crossfade_s=show.crossfade_s,
+        pre_filter=body.pre_filter,
+        body_index=len(intro),
+        progress=progress,
+    )
+    keep_report(
+        workspace,
+        stem,
+        body,
+        encoded,
+        duration_s=result.duration_s,
+        target_lufs=target.integrated_lufs,
+        title=meta.title,
+        picture=request.report,
     )
     if chapters and chapters[-1].start_s >= result.duration_s:
         raise FieldInvalid(

@@ -266,7 +266,7 @@ def init(directory: Path, **opts: Any) -> None:
 
 
 @cli.command()
-@click.argument("media", type=click.Path(path_type=Path))
+@click.argument("media", required=False, type=click.Path(path_type=Path))
 @click.option("--title", required=True, help="Episode title.")
 @click.option("--description", default="", help="Show notes: plain text or Markdown.")
 @click.option("--slug", help="File and URL name (default: from the title, transliterated).")
@@ -329,8 +329,21 @@ def init(directory: Path, **opts: Any) -> None:
     help="Also make a machine transcript of the processed media ([transcribe] auto does "
     "this for every episode).",
 )
+@click.option(
+    "--track",
+    "tracks",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="One speaker's own recording instead of MEDIA; give one per speaker (with a --person "
+    "each, in the same order, to name them). Each is levelled and de-bled, then mixed.",
+)
+@click.option(
+    "--report",
+    is_flag=True,
+    help="Also draw reports/SLUG.png: short-term loudness before and after, target, turns.",
+)
 @click.option("--now", "now_text", hidden=True, help="Pretend the time is this (tests).")
-def add(media: Path, now_text: str | None, **opts: Any) -> None:
+def add(media: Path | None, now_text: str | None, **opts: Any) -> None:
     """Level, encode, tag and catalog MEDIA as an episode (or one language version of it).
 
     The same command for audio and video shows: on a show with several languages, add each
@@ -339,10 +352,34 @@ def add(media: Path, now_text: str | None, **opts: Any) -> None:
     from .add import AddRequest, add_episode
 
     opts["transcripts"] = (*opts["transcripts"], *opts.pop("captions"))
-    request = AddRequest(media=media, **opts)
+    if (media is None) == (not opts["tracks"]):
+        raise click.UsageError("give MEDIA or two or more --track files (not both)")
+    request = AddRequest(media=media or opts["tracks"][0], **opts)
     with _progress_bar("processing") as progress:
         added = add_episode(Path.cwd(), request, now=_now(now_text), progress=progress)
     click.echo(added.summary())
+
+
+@cli.command()
+@click.argument("slug")
+@click.option("--language", help="This language's version (default: the main language).")
+@click.option(
+    "--source",
+    type=click.Path(path_type=Path),
+    help="The original recording, for the 'before' curve (default: the one 'add --report' "
+    "saved, if any).",
+)
+def report(slug: str, language: str | None, source: Path | None) -> None:
+    """Draw reports/SLUG.png: the episode's short-term loudness before and after processing.
+
+    The picture shows the EBU R128 short-term loudness (3 s) of the published media over
+    time, the source's before it was processed, the loudness target and who speaks when
+    (from a multitrack add).
+    """
+    from .sound import report_episode
+
+    png = report_episode(Path.cwd(), slug, language=language, source=source)
+    click.echo(str(png))
 
 
 @cli.command("transcribe")
