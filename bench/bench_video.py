@@ -1,40 +1,58 @@
 """Benchmark: processing a 5-minute 1080p H.264 explainer into a published video variant.
 
-Compares, on the same source and machine:
-  * kotocast: ``media.video.prepare_video`` (probe, loudness measurement, AAC normalise +
-    measure-while-encoding, stream-copy mux with faststart, MP4 tags)
-  * plain stream copy: ``ffmpeg -i SRC -c copy -movflags +faststart OUT.mp4`` (the floor)
-  * re-encoding: ``ffmpeg -i SRC -c:v libx264 -c:a aac -movflags +faststart OUT.mp4``
-    (libx264 default preset)
-Wall time medians of --runs runs, peak RSS of the process tree (ru_maxrss of children).
+Compares, on the same sources and machine, round by round (each tool a fresh process; wall
+time medians of --runs runs; peak RSS = largest process of a run, ``os.wait4``):
+  * kotocast: ``media.video.prepare_video`` in a child Python (probe, loudness analysis,
+    gain prediction, AAC encode measured while written, stream-copy mux with faststart, tags;
+    or, when the source audio already meets the target, the analysis and a copy);
+  * ffmpeg-normalize: ``ffmpeg-normalize SRC --preset podcast -c:v copy -c:a aac -b:a 128k``
+    (what a producer would otherwise run: picture copied, audio levelled);
+  * plain stream copy: ``ffmpeg -i SRC -c copy -movflags +faststart OUT.mp4`` (the floor);
+  * optionally (``--reencode-runs``) re-encoding with libx264 and AAC.
 
-    .venv/bin/python bench/bench_video.py [--runs 3] [--reencode-runs 1]
+    .venv/bin/python bench/bench_video.py [--runs 3] [--reencode-runs 0]
 
-The source is generated once into bench/out/ (gitignored): SMPTE bars with a moving box and
-camera-like grain at 4 Mbit/s (a filmed 1080p explainer's rate), espeak-ng Finnish speech looped
-as the soundtrack at about -24 LUFS.
+Two sources, generated once into bench/out/ (gitignored): SMPTE bars with a moving box and
+camera-like grain at 4 Mbit/s (a filmed 1080p explainer's rate) with espeak-ng Finnish speech
+as the soundtrack, once at about -24 LUFS (needs levelling) and once levelled to -16 LUFS /
+under -1 dBTP beforehand (the audio podcast apps can take as it is).
 """
 
 from __future__ import annotations
 
 import argparse
-import resource
+import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT))
 
+from media.encode import normalize_audio  # noqa: E402
 from media.loudness import LoudnessTarget  # noqa: E402
-from media.video import VideoTags, prepare_video, probe_video  # noqa: E402
+from media.video import VIDEO_AUDIO  # noqa: E402
 from tests import mediagen  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 SECONDS = 300
+
+FFN_ARGS = ("-c:v", "copy", "-c:a", "aac", "-b:a", "128k")
+REENCODE_ARGS = ("-c:v", "libx264", "-c:a", "aac")
+CHILD = """
+import sys
+from pathlib import Path
+from media.loudness import LoudnessTarget
+from media.video import VideoTags, prepare_video, probe_video
+tags = VideoTags(title="Terveydenhuolto", series="Arki Suomessa", artist="Hanke", language="fi")
+r = prepare_video(probe_video(Path(sys.argv[1])), Path(sys.argv[2]), LoudnessTarget(), tags)
+assert r.video_copied
+print("audio copied" if r.audio_copied else f"audio encoded in {r.audio_passes} pass(es)")
+"""
 
 
 def make_source() -> Path:
@@ -94,13 +112,31 @@ def make_source() -> Path:
     return src
 
 
-def timed(fn: Callable[[], object], runs: int) -> list[float]:
-    times = []
-    for _ in range(runs):
+def make_levelled(src: Path) -> Path:
+    """The same video with its audio levelled to the target beforehand (picture copied)."""
+    dst = OUT / "explainer-1080p-5min-4mbps-levelled.mp4"
+    if dst.exists():
+        return dst
+    audio = OUT / "explainer-levelled.m4a"
+    normalize_audio([src], audio, LoudnessTarget(), VIDEO_AUDIO, crossfade_s=0.0)
+    tmp = dst.with_suffix(".tmp.mp4")
+    ffmpeg("-i", str(src), "-i", str(audio), "-map", "0:v", "-map", "1:a", "-c", "copy", str(tmp))
+    tmp.replace(dst)
+    return dst
+
+
+def run(args: list[str]) -> tuple[float, float, str]:
+    """Run ``args``; return wall seconds, peak RSS (MB) of its largest process, stdout."""
+    with tempfile.TemporaryFile() as out:
         start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return times
+        proc = subprocess.Popen(args, cwd=ROOT, stdout=out, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        err = proc.stderr.read().decode() if proc.stderr else ""
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise SystemExit(f"failed: {' '.join(args)}\n{err[-2000:]}")
+        out.seek(0)
+        return wall, usage.ru_maxrss / 1024, out.read().decode().strip()
 
 
 def ffmpeg(*args: str) -> None:
@@ -109,71 +145,56 @@ def ffmpeg(*args: str) -> None:
     )
 
 
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+def tools(src: Path, reencode: bool) -> dict[str, list[str]]:
+    ffmpeg_in = (mediagen.FFMPEG, "-v", "error", "-y", "-i", str(src))
+    ffn = (str(VENV_BIN / "ffmpeg-normalize"), str(src), "--preset", "podcast")
+    found = {
+        "copy": [*ffmpeg_in, "-c", "copy", "-movflags", "+faststart", str(OUT / "copy.mp4")],
+        "kotocast": [sys.executable, "-c", CHILD, str(src), str(OUT / "result.mp4")],
+        "ffmpeg-normalize": [*ffn, *FFN_ARGS, "-o", str(OUT / "ffn.mp4"), "-f"],
+    }
+    if reencode:
+        found["libx264 re-encode"] = [*ffmpeg_in, *REENCODE_ARGS, str(OUT / "re.mp4")]
+    return found
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--reencode-runs", type=int, default=1)
+    parser.add_argument("--reencode-runs", type=int, default=0)
     args = parser.parse_args()
-    src = make_source()
-    out = OUT / "result.mp4"
-    tags = VideoTags(title="Terveydenhuolto", series="Arki Suomessa", artist="Hanke", language="fi")
-
-    def kotocast() -> None:
-        info = probe_video(src)
-        result = prepare_video(info, out, LoudnessTarget(), tags)
-        assert result.video_copied
-
-    copy = timed(
-        lambda: ffmpeg(
-            "-i", str(src), "-c", "copy", "-movflags", "+faststart", str(OUT / "copy.mp4")
-        ),
-        args.runs,
-    )
-    rss_copy = peak_rss_mb()
-    ours = timed(kotocast, args.runs)
-    rss_ours = peak_rss_mb()
-    lufs, peak = mediagen.measure_ebur128(out)
-    reencode = timed(
-        lambda: ffmpeg(
-            "-i",
-            str(src),
-            "-c:v",
-            "libx264",
-            "-c:a",
-            "aac",
-            "-movflags",
-            "+faststart",
-            str(OUT / "reencode.mp4"),
-        ),
-        args.reencode_runs,
-    )
-    rss_re = peak_rss_mb()
-    med = {
-        name: statistics.median(t)
-        for name, t in (("copy", copy), ("kotocast", ours), ("reencode", reencode))
-    }
-    size_mb = src.stat().st_size / 1e6
-    lines = [
-        f"source: {src.name}, {size_mb:.0f} MB, 1920x1080 H.264 + AAC, {SECONDS} s",
-        f"ffmpeg -c copy +faststart : {med['copy']:6.2f} s  (runs {_fmt(copy)})",
-        f"kotocast prepare_video    : {med['kotocast']:6.2f} s  (runs {_fmt(ours)}) "
-        f"= {med['kotocast'] / med['copy']:.2f}x copy",
-        f"ffmpeg libx264 re-encode  : {med['reencode']:6.2f} s  (runs {_fmt(reencode)}) "
-        f"= {med['reencode'] / med['copy']:.1f}x copy, "
-        f"{med['reencode'] / med['kotocast']:.1f}x kotocast",
-        f"kotocast output: {lufs:.1f} LUFS, {peak:.1f} dBTP (independent ebur128)",
-        f"peak RSS of any child process: after copy {rss_copy:.0f} MB, after kotocast "
-        f"{rss_ours:.0f} MB, after re-encode {rss_re:.0f} MB",
-    ]
-    sys.stdout.write("\n".join(lines) + "\n")
-
-
-def _fmt(times: list[float]) -> str:
-    return ", ".join(f"{t:.2f}" for t in times)
+    quiet = make_source()
+    levelled = make_levelled(quiet)
+    print(f"sources: {quiet.name} ({quiet.stat().st_size / 1e6:.0f} MB), {levelled.name}")
+    for label, src in (("audio needs levelling", quiet), ("audio already on target", levelled)):
+        lufs, peak = mediagen.measure_ebur128(src)
+        print(f"\n## {label}: source audio {lufs:.1f} LUFS, {peak:.1f} dBTP")
+        times: dict[str, list[float]] = {}
+        rss: dict[str, float] = {}
+        note = ""
+        for n in range(args.runs):
+            for name, cmd in tools(src, reencode=n < args.reencode_runs).items():
+                wall, mb, text = run(cmd)
+                times.setdefault(name, []).append(wall)
+                rss[name] = max(rss.get(name, 0.0), mb)
+                note = text if name == "kotocast" else note
+        med = {k: statistics.median(v) for k, v in times.items()}
+        ours = mediagen.measure_ebur128(OUT / "result.mp4")
+        theirs = mediagen.measure_ebur128(OUT / "ffn.mp4")
+        print("| tool | median wall | runs | vs copy | peak RSS |")
+        print("|---|---|---|---|---|")
+        for name, t in times.items():
+            runs = ", ".join(f"{x:.2f}" for x in t)
+            print(
+                f"| {name} | {med[name]:.2f} s | {runs} | {med[name] / med['copy']:.1f}x "
+                f"| {rss[name]:.0f} MB |"
+            )
+        print(
+            f"kotocast / ffmpeg-normalize: **{med['kotocast'] / med['ffmpeg-normalize']:.2f}x**; "
+            f"kotocast / copy: **{med['kotocast'] / med['copy']:.1f}x**; kotocast: {note}; "
+            f"output kotocast {ours[0]:.1f} LUFS / {ours[1]:.1f} dBTP, ffmpeg-normalize "
+            f"{theirs[0]:.1f} / {theirs[1]:.1f} (independent ebur128)"
+        )
 
 
 if __name__ == "__main__":
