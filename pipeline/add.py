@@ -38,6 +38,7 @@ from episodes.text import (
     parse_publish_at,
     parse_soundbite,
     positive_int,
+    publish_at_warning,
     slugify,
 )
 from media.artwork import Artwork, prepare_artwork
@@ -48,6 +49,9 @@ from media.tags import AudioTags, ChapterMark, write_id3
 from media.video import VideoTags, prepare_video, probe_video
 
 from .assets import Staging, staging
+from .checks import check_recording
+from .lock import catalog_lock
+from .numbers import check_number_free
 from .sidefiles import (
     read_transcripts,
     stage_aac,
@@ -98,6 +102,7 @@ class AddRequest:
     # and a loudness picture in reports/ (pipeline/sound.py).
     tracks: tuple[Path, ...] = ()
     report: bool = False
+    force: bool = False  # allow a (season, number) another episode already has
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +135,18 @@ class Added:
 def add_episode(
     workspace: Path, request: AddRequest, *, now: datetime, progress: Progress | None = None
 ) -> Added:
+    """Process ``request.media`` under the catalog lock (see :func:`_add_locked`).
+
+    Two adds started together in one show run one after the other, so they never pick the
+    same episode number or slug.
+    """
+    with catalog_lock(workspace, on_wait=log.warning):
+        return _add_locked(workspace, request, now=now, progress=progress)
+
+
+def _add_locked(
+    workspace: Path, request: AddRequest, *, now: datetime, progress: Progress | None = None
+) -> Added:
     """Process ``request.media`` into a variant of a new or existing episode in ``workspace``.
 
     One path for audio and video: the show's medium decides only the encoder (MP3, plus an
@@ -154,6 +171,8 @@ def add_episode(
     if bites and video:
         raise FieldInvalid("--soundbite", "teaser clips are made for audio shows only")
     texts = read_transcripts(request.transcripts, meta.language)
+    if not video:  # every check that needs no encode, before it (chapters, DC, length)
+        check_recording(request.media, show, chapters=chapters, chapters_file=request.chapters)
     artwork = _artwork(workspace, show, request.image)
     stem = f"{meta.slug}-{meta.language.lower()}" if show.per_language else meta.slug
 
@@ -275,8 +294,9 @@ def _check_metadata(
     replaces = episode is not None and episode.variant(language) is not None
     if episode is not None and replaces and request.language is None:
         raise EpisodeExists(
-            f"episodes/{slug}.toml: an episode with slug {slug!r} exists; give another --slug "
-            f"(or --language L to add or replace its version in language L)"
+            f"episodes/{slug}.toml: episode {slug!r} ({episode.main.title!r}) exists; change "
+            f"it with 'kotocast edit {slug}', give it new audio with 'kotocast replace {slug} "
+            "FILE', or choose another --slug"
         )
     if request.episode_type not in EPISODE_TYPES:
         raise FieldInvalid("--type", f"must be one of {', '.join(EPISODE_TYPES)}")
@@ -287,10 +307,14 @@ def _check_metadata(
     elif number is None and request.episode_type == "full" and request.auto_number:
         # Apple lists numbered episodes; number full episodes in order unless told otherwise.
         number = max((e.number or 0 for e in existing if e.season == season), default=0) + 1
+    if episode is None and request.number is not None:
+        check_number_free(existing, slug, season, number, force=request.force)
     if show.show_type == "serial" and number is None and request.episode_type == "full":
         raise FieldInvalid("--number", "a serial show needs an episode number on every episode")
     if request.publish_at:
         publish_at: datetime | None = parse_publish_at(request.publish_at, "--publish-at")
+        if publish_at is not None and (warning := publish_at_warning(publish_at, now)):
+            log.warning("--publish-at: %s", warning)
     elif episode is not None:
         current = episode.variant(language) or episode.main
         publish_at = current.publish_at or now
@@ -355,7 +379,7 @@ def _process_audio(
 ) -> _Made:
     """Level, encode and tag the audio (MP3, and the AAC rendition when configured)."""
     info = probe(request.tracks[0] if request.tracks else request.media)
-    require_audio_input(info)
+    require_audio_input(info, allow_video=True)  # a video call's audio track
     target, encoding = choose_audio_settings(show, info)
     intro = _jingle(workspace, show.intro, "audio.intro")
     body = prepare_body(

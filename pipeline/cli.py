@@ -330,6 +330,9 @@ def init(directory: Path, **opts: Any) -> None:
     "this for every episode).",
 )
 @click.option(
+    "--force", is_flag=True, help="Allow a --season/--number another episode already has."
+)
+@click.option(
     "--track",
     "tracks",
     multiple=True,
@@ -512,6 +515,71 @@ def _read_feed(source: str) -> bytes:
     from .fetch import fetch_feed_url, is_http_url
 
     return fetch_feed_url(source) if is_http_url(source) else fetch_feed(source)
+
+
+@cli.command("edit")
+@click.argument("slug")
+@click.option("--language", help="Which language's version (default: the main language).")
+@click.option("--title", help="New title.")
+@click.option("--description", help="New show notes (plain text or Markdown).")
+@click.option("--publish-at", help="New release time, ISO 8601 with offset.")
+@click.option("--season", type=int, help="New season number.")
+@click.option("--number", type=int, help="New episode number.")
+@click.option(
+    "--type", "episode_type", type=click.Choice(["full", "trailer", "bonus"]), help="Episode type."
+)
+@click.option("--explicit/--no-explicit", default=None, help="Explicit flag.")
+@click.option("--draft/--ready", default=None, help="Keep out of the feed / let it be released.")
+@click.option("--chapters", type=click.Path(path_type=Path), help="New chapters file.")
+@click.option(
+    "--person", "persons", multiple=True, help="'Name:role'; replaces the list. Repeatable."
+)
+@click.option("--force", is_flag=True, help="Allow a number another episode already has.")
+@click.option("--now", "now_text", hidden=True, help="Pretend the time is this (tests).")
+def edit_(slug: str, now_text: str | None, persons: tuple[str, ...], **opts: Any) -> None:
+    """Change episode SLUG; its media's tags follow until it is first published.
+
+    After the first publication the published media never changes: the catalog and feed
+    change, the file's tags keep their old values (kotocast says so).
+    """
+    from .edit import EditRequest, edit_episode
+
+    request = EditRequest(slug=slug, persons=persons or None, **opts)
+    edited = edit_episode(Path.cwd(), request, now=_now(now_text))
+    for note in edited.notes:
+        click.echo(f"kotocast: note: {note}", err=True)
+    click.echo(edited.summary())
+
+
+@cli.command("replace")
+@click.argument("slug")
+@click.argument("media", type=click.Path(path_type=Path))
+@click.option("--language", help="Which language's version (default: the main language).")
+@click.option("--now", "now_text", hidden=True, help="Pretend the time is this (tests).")
+def replace_(slug: str, media: Path, language: str | None, now_text: str | None) -> None:
+    """Give episode SLUG new MEDIA, processed like add; guid, text and side files stay."""
+    from .edit import replace_media
+
+    with _progress_bar("processing") as progress:
+        done = replace_media(
+            Path.cwd(), slug, media, language=language, now=_now(now_text), progress=progress
+        )
+    for note in done.notes:
+        click.echo(f"kotocast: note: {note}", err=True)
+    click.echo(done.summary("replaced"))
+
+
+@cli.command("remove")
+@click.argument("slug")
+def remove_(slug: str) -> None:
+    """Delete draft or scheduled episode SLUG and its processed files.
+
+    An episode in the live feed is withdrawn first: kotocast unpublish SLUG, kotocast publish.
+    """
+    from .edit import remove_episode
+
+    done = remove_episode(Path.cwd(), slug)
+    click.echo(f"removed {slug} and {len(done.removed_files)} files")
 
 
 @cli.command()

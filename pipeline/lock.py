@@ -7,8 +7,10 @@ different numbers: the second one reads the catalog only after the first has wri
 episode. The slow work (probe, encode) happens outside the lock, so adds still encode in
 parallel.
 
-The lock is an ``flock`` on ``.kotocast/catalog.lock``: the kernel releases it when its
-process dies, however it dies, so a killed run never leaves the workspace locked.
+The lock is an ``flock`` on ``.kotocast/catalog.lock`` (made by ``init``; never written, so
+taking the lock changes no file): the kernel releases it when its process dies, however it
+dies, so a killed run never leaves the workspace locked. One process may nest it (an
+``import`` adding many episodes): the outer hold covers the inner one.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from .errors import PipelineError
 
 LOCK_FILE = ".kotocast/catalog.lock"
 DEFAULT_WAIT_S = 120.0
+_held: dict[str, int] = {}  # lock file -> nesting depth, in this process
 
 
 class CatalogBusy(PipelineError):
@@ -50,6 +53,14 @@ def catalog_lock(
         OSError: the lock file cannot be created (e.g. a read-only workspace).
     """
     path = Path(workspace) / LOCK_FILE
+    key = str(path.resolve())
+    if key in _held:  # nested in this process: flock would conflict with our own open file
+        _held[key] += 1
+        try:
+            yield
+        finally:
+            _held[key] -= 1
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
@@ -62,18 +73,19 @@ def catalog_lock(
             except OSError as exc:
                 if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
                     raise
-            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
             if time.monotonic() >= deadline:
                 raise CatalogBusy(
-                    f"{path}: another kotocast command (pid {holder}) is changing this "
-                    f"show's episodes; try again when it has finished"
+                    f"{path}: another kotocast command is changing this show's episodes; "
+                    "try again when it has finished"
                 )
             if not told and on_wait is not None:
-                on_wait(f"waiting for another kotocast command (pid {holder}) to finish")
+                on_wait("waiting for another kotocast command in this show to finish")
                 told = True
             time.sleep(0.05)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        yield
+        _held[key] = 1
+        try:
+            yield
+        finally:
+            del _held[key]
     finally:
         os.close(fd)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -10,7 +12,10 @@ from episodes.errors import ConfigInvalid, FieldInvalid
 from episodes.model import Episode
 from episodes.show import CONFIG_NAME, load_show, render_new_config, write_text_atomic
 from episodes.text import canonical_language, clean_description, clean_text, clean_title
+from feeds.categories import APPLE_CATEGORIES
 from media.artwork import prepare_artwork
+
+from .lock import LOCK_FILE
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,8 +57,8 @@ def init_workspace(directory: Path, request: InitRequest) -> Path:
         languages = (language, *languages)
     if request.medium == "video" and not languages:
         languages = (language,)
-    if "@" not in request.email:
-        raise FieldInvalid("--email", f"{request.email!r} is not an e-mail address")
+    check_email(request.email, "--email")
+    check_category(request.category, "--category")
     if not request.base_url.startswith(("http://", "https://")):
         raise FieldInvalid("--base-url", f"{request.base_url!r} is not an http(s) URL")
     base_url = request.base_url if request.base_url.endswith("/") else request.base_url + "/"
@@ -97,7 +102,42 @@ def write_new_config(directory: Path, text: str) -> Path:
         config.unlink(missing_ok=True)
         raise
     ensure_folder(directory)
+    # The catalog lock's file exists from the start, so taking the lock changes no file.
+    lock = directory / LOCK_FILE
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    lock.touch(exist_ok=True)
     return config
+
+
+# An address Apple and the Podcast Index accept as the owner's: one @, a dotted domain, no
+# spaces, commas or angle brackets (a "Name <a@b>" form is not an address).
+_EMAIL = re.compile(
+    r"^[^@\s,<>()\[\];:\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
+)
+
+
+def check_email(value: str, field: str) -> str:
+    """Return ``value`` if it is a plain e-mail address (the feed's itunes:email).
+
+    Raises:
+        FieldInvalid: not of the form name@example.org.
+    """
+    if not _EMAIL.match(value.strip()):
+        raise FieldInvalid(field, f"{value!r} is not an e-mail address (e.g. podcast@example.org)")
+    return value.strip()
+
+
+def check_category(value: str, field: str) -> str:
+    """Return ``value`` if it is one of Apple's categories, spelled exactly.
+
+    Raises:
+        FieldInvalid: not on Apple's list (the nearest spelling is suggested).
+    """
+    if value in APPLE_CATEGORIES:
+        return value
+    close = difflib.get_close_matches(value, list(APPLE_CATEGORIES), n=1, cutoff=0.5)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    raise FieldInvalid(field, f"{value!r} is not one of Apple's podcast categories{hint}")
 
 
 def withdraw_episode(workspace: Path, slug: str) -> Episode:

@@ -1,0 +1,67 @@
+"""Checks that need the probed media but not the encode, run before any encode starts.
+
+A mistake then fails in about a second on a two-hour recording instead of after the encode:
+the media is probed (a video-call recording's audio is accepted), the recording is checked
+for length and DC offset (:mod:`media.preflight`), and chapters must start inside it.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from episodes.errors import FieldInvalid
+from episodes.model import Chapter, Show
+from media.preflight import inspect_audio
+from media.probe import MediaInfo, describe_source, probe, require_audio_input
+from media.speech import speech_settings
+
+log = logging.getLogger(__name__)
+
+
+def removes_dc(show: Show) -> bool:
+    """Whether the show's speech chain has a high-pass (which removes DC offset)."""
+    try:
+        return speech_settings(show.speech_preset, show.speech).highpass_hz > 0
+    except Exception:  # a bad preset is reported where the chain is built
+        return False
+
+
+def check_recording(
+    media: Path,
+    show: Show,
+    *,
+    chapters: tuple[Chapter, ...] = (),
+    chapters_file: Path | None = None,
+    jingles_s: float = 0.0,
+) -> tuple[MediaInfo, tuple[str, ...]]:
+    """Probe ``media`` and run every check that does not need the encode.
+
+    Args:
+        media: The producer's recording (audio, or a video recording whose audio is used).
+        show: The show (its speech chain decides whether DC offset is removed).
+        chapters: Chapters to check against the recording's length.
+        chapters_file: Named in the error message.
+        jingles_s: Intro and outro length added to the episode around the recording.
+
+    Returns:
+        The probe and the lines worth telling the producer (which stream, DC offset).
+
+    Raises:
+        MediaError: unreadable, unsupported, too short, or a DC offset beyond repair.
+        FieldInvalid: a chapter starts after the episode would end.
+    """
+    info = probe(media)
+    require_audio_input(info, allow_video=True)
+    notes = [n for n in (describe_source(info),) if n]
+    notes += inspect_audio(info, removes_dc=removes_dc(show)).notes
+    end_s = info.duration_s + jingles_s
+    if chapters and chapters[-1].start_s >= end_s:
+        raise FieldInvalid(
+            f"--chapters {chapters_file}" if chapters_file else "--chapters",
+            f"a chapter starts at {chapters[-1].start_s:.0f} s, after the episode ends "
+            f"({end_s:.0f} s)",
+        )
+    for note in notes:
+        log.warning("%s", note)
+    return info, tuple(notes)

@@ -1,0 +1,71 @@
+"""A fresh show per test, driven through the real ``kotocast`` entry point (in process)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from pipeline.cli import main
+from tests.mediagen import make_cover, make_speech
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+Run = Callable[..., Result]
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Run:
+    """Run ``kotocast ARGS`` through ``main`` (its real error mapping and exit codes)."""
+    monkeypatch.setenv("CI", "1")
+
+    def invoke(*args: str | Path) -> Result:
+        capsys.readouterr()
+        try:
+            main([str(a) for a in args])
+            code = 0
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return invoke
+
+
+@pytest.fixture(scope="session")
+def sources(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("week-sources")
+    make_speech(folder / "take1.wav", 5, -24.0)
+    make_speech(folder / "take2.flac", 7, -20.0, channels=1)
+    make_cover(folder / "cover.jpg", 1400)
+    return folder
+
+
+@pytest.fixture
+def show(tmp_path: Path, run: Run, sources: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    result = run(
+        "init", tmp_path / "viikko", "--title", "Viikko", "--author", "Tuottaja",
+        "--email", "tuottaja@example.org", "--language", "fi",
+        "--image", sources / "cover.jpg", "--base-url", "https://media.example.org/viikko/",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    monkeypatch.chdir(tmp_path / "viikko")
+    return tmp_path / "viikko"
+
+
+def tree(folder: Path) -> dict[str, str]:
+    """Every file under ``folder`` (hidden ones too) with its sha256."""
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }

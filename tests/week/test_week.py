@@ -1,0 +1,174 @@
+"""A producer's week through the real CLI: edit, replace, remove, numbers, recordings."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import feedparser
+import pytest
+from mutagen.id3 import ID3
+
+from episodes.catalog import load_episode
+from tests import mediagen
+
+from .conftest import Run, tree
+
+pytestmark = pytest.mark.slow
+
+NOW = "2026-11-02T00:00:00Z"
+
+
+def _add(run: Run, src: Path, slug: str, *extra: str) -> None:
+    done = run("add", src, "--title", f"Jakso {slug}", "--slug", slug,
+               "--publish-at", "2026-11-01T09:00:00+02:00", *extra)  # fmt: skip
+    assert done.code == 0, done.err
+
+
+def test_edit_before_publishing_retags_and_renames_the_mp3(
+    show: Path, run: Run, sources: Path
+) -> None:
+    _add(run, sources / "take1.wav", "yksi")
+    before = load_episode(show, "yksi").media
+    assert before is not None
+    edited = run("edit", "yksi", "--title", "Uusi nimi – äänitetty", "--number", "3")
+    assert edited.code == 0, edited.err
+    assert "title" in edited.out and "number" in edited.out
+    after = load_episode(show, "yksi")
+    assert after.title == "Uusi nimi – äänitetty" and after.number == 3
+    assert after.media is not None and after.media.path != before.path
+    assert not (show / before.path).exists()  # the old processed file is gone
+    tags = ID3(show / after.media.path)
+    assert str(tags["TIT2"]) == "Uusi nimi – äänitetty"
+    assert str(tags["TRCK"]).split("/")[0] == "3"
+
+    published = run("publish", "--now", NOW)
+    assert published.code == 0, published.err
+    feed = feedparser.parse((show / "public" / "feed.xml").read_bytes())
+    assert [e.title for e in feed.entries] == ["Uusi nimi – äänitetty"]
+    live = show / "public" / after.media.key
+    assert str(ID3(live)["TIT2"]) == "Uusi nimi – äänitetty"
+
+
+def test_edit_after_publishing_keeps_the_published_bytes(
+    show: Path, run: Run, sources: Path
+) -> None:
+    _add(run, sources / "take1.wav", "yksi")
+    assert run("publish", "--now", NOW).code == 0
+    media = load_episode(show, "yksi").media
+    assert media is not None
+    bytes_before = (show / media.path).read_bytes()
+    edited = run("edit", "yksi", "--title", "Korjattu otsikko")
+    assert edited.code == 0, edited.err
+    assert "published media never changes" in edited.err
+    assert load_episode(show, "yksi").media == media
+    assert (show / media.path).read_bytes() == bytes_before
+    assert run("publish", "--now", NOW).code == 0
+    feed = feedparser.parse((show / "public" / "feed.xml").read_bytes())
+    assert feed.entries[0].title == "Korjattu otsikko"
+
+
+def test_replace_keeps_the_guid_and_changes_the_enclosure(
+    show: Path, run: Run, sources: Path
+) -> None:
+    _add(run, sources / "take1.wav", "yksi")
+    assert run("publish", "--now", NOW).code == 0
+    old = load_episode(show, "yksi")
+    replaced = run("replace", "yksi", sources / "take2.flac")
+    assert replaced.code == 0, replaced.err
+    new = load_episode(show, "yksi")
+    assert new.guid == old.guid and new.title == old.title
+    assert new.media is not None and old.media is not None
+    assert new.media.path != old.media.path and new.media.size_bytes != old.media.size_bytes
+    assert run("publish", "--now", NOW).code == 0
+    feed = feedparser.parse((show / "public" / "feed.xml").read_bytes())
+    entry = feed.entries[0]
+    assert entry.id == old.guid
+    assert entry.enclosures[0].href.endswith(new.media.key)
+    assert int(entry.enclosures[0].length) == new.media.size_bytes
+
+
+def test_replace_before_publishing_removes_the_old_file(
+    show: Path, run: Run, sources: Path
+) -> None:
+    _add(run, sources / "take1.wav", "yksi")
+    old = load_episode(show, "yksi").media
+    assert old is not None
+    assert run("replace", "yksi", sources / "take2.flac").code == 0
+    assert not (show / old.path).exists()
+
+
+def test_remove_a_draft_leaves_no_file_of_it(show: Path, run: Run, sources: Path) -> None:
+    before = tree(show)
+    _add(run, sources / "take1.wav", "luonnos", "--draft")
+    removed = run("remove", "luonnos")
+    assert removed.code == 0, removed.err
+    assert tree(show) == before
+
+
+def test_remove_refuses_a_published_episode_until_unpublished(
+    show: Path, run: Run, sources: Path
+) -> None:
+    _add(run, sources / "take1.wav", "yksi")
+    assert run("publish", "--now", NOW).code == 0
+    refused = run("remove", "yksi")
+    assert refused.code == 1 and "unpublish" in refused.err
+    assert len(refused.err.strip().splitlines()) == 1
+    assert run("unpublish", "yksi").code == 0
+    assert run("publish", "--now", NOW).code == 0
+    assert run("remove", "yksi").code == 0
+    assert not (show / "episodes" / "yksi.toml").exists()
+
+
+def test_add_with_an_existing_slug_says_how_to_change_it(
+    show: Path, run: Run, sources: Path
+) -> None:
+    _add(run, sources / "take1.wav", "yksi")
+    again = run("add", sources / "take2.flac", "--title", "Toinen", "--slug", "yksi")
+    assert again.code == 1
+    assert "kotocast edit yksi" in again.err and "kotocast replace yksi" in again.err
+
+
+def test_duplicate_number_refused_before_encoding_unless_forced(
+    show: Path, run: Run, sources: Path
+) -> None:
+    _add(run, sources / "take1.wav", "yksi")  # number 1
+    dup = run("add", sources / "take2.flac", "--title", "Kaksi", "--number", "1")
+    assert dup.code == 1 and "episode 1 is already 'yksi'" in dup.err
+    assert not list((show / "media").glob("kaksi*"))
+    forced = run("add", sources / "take2.flac", "--title", "Kaksi", "--number", "1", "--force")
+    assert forced.code == 0, forced.err
+    edit = run("edit", "kaksi", "--number", "1")
+    assert edit.code == 0  # unchanged value: nothing to check
+
+
+@pytest.mark.parametrize(
+    ("name", "vcodec", "acodec"),
+    [("teams.mp4", "libx264", "aac"), ("obs.mkv", "libx264", "libopus")],
+)
+def test_video_call_recordings_become_audio_episodes(
+    show: Path, run: Run, sources: Path, tmp_path: Path, name: str, vcodec: str, acodec: str
+) -> None:
+    recording = tmp_path / name
+    mediagen._ffmpeg(
+        "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=15", "-i", str(sources / "take1.wav"),
+        "-map", "0:v", "-map", "1:a", "-c:v", vcodec, "-pix_fmt", "yuv420p", "-c:a", acodec,
+        "-shortest", str(recording),
+    )  # fmt: skip
+    added = run("add", recording, "--title", "Haastattelu", "--slug", "haastattelu")
+    assert added.code == 0, added.err
+    assert "video recording: using its audio" in added.err
+    episode = load_episode(show, "haastattelu")
+    assert episode.media is not None and episode.media.mime_type == "audio/mpeg"
+    assert episode.media.duration_s == pytest.approx(5.0, abs=0.3)
+
+
+def test_chapter_past_the_end_fails_before_the_encode(
+    show: Path, run: Run, sources: Path, tmp_path: Path
+) -> None:
+    chapters = tmp_path / "chapters.txt"
+    chapters.write_text("00:00 Alku\n00:40 Liian myöhään\n", encoding="utf-8")
+    done = run("add", sources / "take1.wav", "--title", "Luvut", "--chapters", chapters)
+    assert done.code == 1
+    assert re.search(r"chapter starts at 40 s, after the episode ends \(5 s\)", done.err), done.err
+    assert not (show / "media").exists() or not list((show / "media").iterdir())
