@@ -25,6 +25,7 @@ from .model import (
     Person,
     Show,
 )
+from .persons import person_role
 from .podcasting import read_podcasting
 from .text import DESCRIPTION_MAX_BYTES, canonical_language, clean_text, clean_title
 
@@ -361,10 +362,17 @@ def _text_map(r: _Reader, key: str, fn: Callable[..., str], **kw: Any) -> dict[s
 
 def _person(r: _Reader, index: int, raw: Any) -> Person:
     p = _Reader(r.path, f"{r.section}.persons[{index}]", raw)
+    # Podcast Index taxonomy (episodes/persons.py): any case, written canonically; a group
+    # left out is the role's own (producer -> creative direction); unknown ones refused.
+    checked = p.check(
+        "role",
+        lambda v, n: person_role(v, p.typed("group", str, None), field=n),
+        p.text("role", "host"),
+    )
     return Person(
         name=p.text("name", max_chars=128),
-        role=p.text("role", "host").lower(),
-        group=p.text("group", "cast").lower(),
+        role=checked.role,
+        group=checked.group,
         href=p.typed("href", str, None),
         img=p.typed("img", str, None),
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from episodes.errors import FieldInvalid
@@ -49,3 +51,28 @@ def test_table_matches_the_taxonomy_file_shape() -> None:
     assert len(GROUPS) == 11
     assert len(ROLE_GROUPS) == 62
     assert all(role == role.strip() for _, role in TAXONOMY)
+
+
+def test_kotocast_toml_persons_follow_the_taxonomy(tmp_path: Path) -> None:
+    from episodes.errors import ConfigInvalid
+    from episodes.show import load_show
+
+    base = '[show]\ntitle = "T"\nauthor = "A"\nemail = "a@example.org"\nlanguage = "fi"\n'
+    config = tmp_path / "kotocast.toml"
+    config.write_text(
+        base + 'persons = [{ name = "Pia", role = "Producer" }, { name = "Aino" }]\n',
+        encoding="utf-8",
+    )
+    persons = load_show(tmp_path).persons
+    assert [(p.role, p.group) for p in persons] == [
+        ("producer", "creative direction"),
+        ("host", "cast"),
+    ]
+    config.write_text(
+        base + 'persons = [{ name = "Eero", role = "host", group = "crew" }]\n', encoding="utf-8"
+    )
+    with pytest.raises(ConfigInvalid, match=r"show\.persons\[0\]\.role: group 'crew' is not"):
+        load_show(tmp_path)
+    config.write_text(base + 'persons = [{ name = "Eero", role = "prodcer" }]\n', encoding="utf-8")
+    with pytest.raises(ConfigInvalid, match="did you mean 'producer'"):
+        load_show(tmp_path)
