@@ -28,7 +28,7 @@ from feeds.validate import validate_feed
 
 from .assets import sha256_file
 from .builddate import stamp_build_dates
-from .confine import CatalogFile, hash_confined
+from .confine import CatalogFile, check_files, hash_confined
 from .notify import Notification, NotifySettings, notify
 from .site import FEED_KEY as FEED_KEY
 from .site import INDEX_JSON_KEY, RenderedSite, document_type, render_site
@@ -330,7 +330,11 @@ def media_objects(
         for asset, download_name in named:
             if asset is not None:
                 assets.setdefault(asset.key, (asset, download_name))
-    return [_media_object(workspace, a, name) for a, name in assets.values()]
+    objects = [_media_object(workspace, a, name) for a, name in assets.values()]
+    # Only regular files inside the workspace (no symlink anywhere below it), at the size the
+    # catalog says: checked for all before any upload, and again as each is read (confine.py).
+    check_files(workspace, [o.source for o in objects if isinstance(o.source, CatalogFile)])
+    return objects
 
 
 def _download_name(stem: str, asset: Asset | None) -> str | None:
@@ -339,10 +343,7 @@ def _download_name(stem: str, asset: Asset | None) -> str | None:
 
 
 def _media_object(workspace: Path, asset: Asset, download_name: str | None) -> PublishObject:
-    # Only a regular file inside the workspace (no symlink anywhere below it), checked when
-    # opened; its bytes are hashed as they upload and must match the catalog (confine.py).
     source = CatalogFile(workspace, asset.path, asset.size_bytes, asset.sha256)
-    source.check()
     disposition = f'attachment; filename="{download_name}"' if download_name else None
     return PublishObject(
         key=asset.key,

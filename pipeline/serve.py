@@ -33,6 +33,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from .errors import PipelineError
+from .signals import HANDLED_SIGNALS, Terminated
 
 log = logging.getLogger(__name__)
 
@@ -294,6 +295,7 @@ class PreviewServer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
         self._stopped = threading.Event()
+        self._signal: int | None = None
         self._idle: dict[asyncio.StreamWriter, float] = {}  # connection -> idle since
         self._open: set[asyncio.StreamWriter] = set()
 
@@ -303,6 +305,8 @@ class PreviewServer:
             asyncio.run(self._main())
         finally:
             self._stopped.set()
+        if self._signal is not None:
+            raise Terminated(self._signal)
 
     def shutdown(self) -> None:
         """Stop :meth:`serve_forever` and wait until it has returned."""
@@ -318,6 +322,14 @@ class PreviewServer:
     async def _main(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
+        # SIGTERM/SIGHUP stop the loop in order (listener closed, every connection closed,
+        # handlers return), instead of an exception cancelling hundreds of handler tasks
+        # mid-read, each of which would print a traceback. Main thread only.
+        for signum in HANDLED_SIGNALS:
+            try:
+                self._loop.add_signal_handler(signum, self._on_signal, signum)
+            except (RuntimeError, ValueError, NotImplementedError):
+                break
         server = await asyncio.start_server(
             self._connection, sock=self.socket, limit=MAX_HEAD_BYTES
         )
@@ -326,6 +338,16 @@ class PreviewServer:
             server.close()
             for writer in list(self._open):
                 writer.close()
+            # Let every handler see its connection closed and return: tasks cancelled by
+            # asyncio.run's cleanup would each log a traceback (Python 3.11's streams).
+            handlers = {t for t in asyncio.all_tasks() if t is not asyncio.current_task()}
+            if handlers:
+                await asyncio.wait(handlers, timeout=5)
+
+    def _on_signal(self, signum: int) -> None:
+        self._signal = signum
+        if self._stop is not None:
+            self._stop.set()
 
     def _make_room(self) -> bool:
         """Close the longest-idle connection when at the cap; False if none can go."""

@@ -61,7 +61,7 @@ def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], int]]:
     proc = _start(_workspace(tmp_path), port)
     yield proc, port
     proc.terminate()
-    proc.wait(10)
+    assert proc.wait(10) == 143  # SIGTERM: every connection closed in order, one line
 
 
 def _get(port: int, raw: bytes, timeout: float = 5) -> bytes:
