@@ -61,6 +61,7 @@ from media.errors import MediaError
 from media.probe import probe, require_audio_input
 
 from .assets import staging
+from .confine import check_storage_folder
 from .errors import PipelineError
 from .fetch import (
     FetchError,
@@ -218,6 +219,9 @@ def import_feed(
         CatalogError: the workspace's files are broken.
     """
     limits = request.limits
+    if not (request.directory / CONFIG_NAME).exists() and not request.storage.startswith("s3://"):
+        # A new show's storage folder is checked before anything is fetched or written.
+        check_storage_folder(request.storage, workspace=request.directory, field="--storage")
     xml = fetch_source(request.source, limits=limits)
     feed = parse_feed(xml, source=request.source)
     feed_url = _feed_url(request.source, feed.show)

@@ -15,6 +15,7 @@ from episodes.text import canonical_language, clean_description, clean_text, cle
 from feeds.categories import APPLE_CATEGORIES
 from media.artwork import prepare_artwork
 
+from .confine import check_storage_folder
 from .lock import LOCK_FILE
 
 
@@ -59,6 +60,8 @@ def init_workspace(directory: Path, request: InitRequest) -> Path:
         languages = (language,)
     check_email(request.email, "--email")
     check_category(request.category, "--category")
+    if not request.storage.startswith("s3://"):
+        check_storage_folder(request.storage, workspace=directory, field="--storage")
     if not request.base_url.startswith(("http://", "https://")):
         raise FieldInvalid("--base-url", f"{request.base_url!r} is not an http(s) URL")
     base_url = request.base_url if request.base_url.endswith("/") else request.base_url + "/"
