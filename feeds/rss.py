@@ -14,6 +14,7 @@ Text loses only the characters XML 1.0 cannot carry (see :func:`feeds.descriptio
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -320,13 +321,19 @@ def _person_role(person: Person) -> tuple[str, str]:
     an unknown group such as ``crew``) is written in its own group; a role outside the
     taxonomy is written as given, for ``validate`` to report.
     """
+    return _taxonomy_role(person.role, person.group)
+
+
+@functools.lru_cache(maxsize=256)
+def _taxonomy_role(role: str, group: str) -> tuple[str, str]:
+    # Cached: the same few roles repeat on every item, and a refused one costs a difflib hint.
     try:
-        checked = person_role(person.role, person.group)
+        checked = person_role(role, group)
     except FieldInvalid:
         try:
-            checked = person_role(person.role)
+            checked = person_role(role)
         except FieldInvalid:
-            return person.role.lower(), person.group.lower()
+            return role.lower(), group.lower()
     return checked.role, checked.group
 
 
