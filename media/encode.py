@@ -9,7 +9,7 @@ Every pass is streamed by ffmpeg, so memory does not grow with episode length:
    bitrate, measured on this material, give the gain and limiter ceiling;
 3. **encode**: gain, limiter, resample and encode (LAME CBR, or ffmpeg's AAC into a faststart
    .m4a), while a second ffmpeg decodes the very frames being written and measures them
-   (``ebur128=peak=true``); with two or more cores it also measures the source's true peak.
+   (``ebur128=peak=true``), and the source's true peak when asked for.
 
 The encoded result must land within the target's tolerance with its true peak at or below the
 ceiling; further than ``CORRECT_ABOVE_LU`` from the target (or over the ceiling), one
@@ -65,8 +65,8 @@ class NormalizeResult:
 
     ``passes``: full encodes made (1, or 2 after a corrective encode; 0 when ``accept_source``
     took the source as it is and nothing was written). ``before.true_peak_dbtp`` is the
-    source's true peak when ``source_true_peak`` is True, else its sample peak (measuring
-    true peak on a one-core machine would cost a third of the encode).
+    source's true peak when ``source_true_peak`` is True, else its sample peak (see
+    :func:`normalize_audio`'s argument of that name).
     """
 
     before: Loudness
@@ -96,6 +96,7 @@ def normalize_audio(
     pre_filter: str | None = None,
     body_index: int | None = None,
     accept_source: Callable[[Loudness], bool] | None = None,
+    source_true_peak: bool = False,
     progress: Callable[[float], None] | None = None,
 ) -> NormalizeResult:
     """Join, loudness-normalise and encode ``sources`` into ``dst`` (MP3, or AAC .m4a).
@@ -117,6 +118,9 @@ def normalize_audio(
         accept_source: Called with the source's loudness (true peak, measured in the
             analysis pass) before anything is encoded; when it returns True nothing is
             written and the result has ``passes=0`` (the caller uses the source as it is).
+        source_true_peak: Report the source's true peak in ``before`` (measured by the
+            output check on the second core, or in the analysis pass on one core: 0.2-0.3x
+            of a plain encode in CPU either way); False reports its sample peak, for free.
         progress: Called with a fraction 0..1.
 
     Returns:
@@ -163,9 +167,11 @@ def normalize_audio(
         )
 
     cores = available_cores()
-    # With one core the output check measures only the encoded frames: the source's true
-    # peak (for the record) would cost a third of the encode. The copy decision needs it.
-    source_true_peak = cores >= 2 or accept_source is not None
+    # The source's true peak is only a record (or, with accept_source, the copy decision).
+    # Where it is measured decides its cost: in the output check it rides on the second core;
+    # on one core the analysis pass measures it (the check would then double its own work).
+    analysis_true_peak = accept_source is not None or (source_true_peak and cores < 2)
+    check_source = source_true_peak and not analysis_true_peak
     with tempfile.TemporaryDirectory(prefix="kotocast-loudness-") as work:
         workdir = Path(work)
         analysis = analyse(
@@ -173,7 +179,7 @@ def normalize_audio(
             path=body,
             workdir=workdir,
             duration_s=duration_s,
-            true_peak=accept_source is not None,
+            true_peak=analysis_true_peak,
             progress=_scaled(progress, 0.0, _MEASURE_SHARE * 0.8),
         )
         measured = analysis.loudness
@@ -185,7 +191,9 @@ def normalize_audio(
         if accept_source is not None and accept_source(measured):
             if progress is not None:
                 progress(1.0)
-            return NormalizeResult(measured, measured, duration_s, encoding.channels, passes=0)
+            return NormalizeResult(
+                measured, measured, duration_s, encoding.channels, passes=0, source_true_peak=True
+            )
         prediction = predict(
             analysis, target, encoding, path=body, workdir=workdir, parallel=cores >= 2
         )
@@ -194,7 +202,7 @@ def normalize_audio(
         log.debug("%s: %s", body, prediction)
         after, source_peak, passes = _encode_checked(
             join_graph(0, "joined"),
-            join_graph(1, "src") if source_true_peak and accept_source is None else None,
+            join_graph(1, "src") if check_source else None,
             analysis,
             prediction,
             dst,
@@ -209,7 +217,6 @@ def normalize_audio(
         progress(1.0)
     if source_peak is None:
         source_peak = measured.true_peak_dbtp
-        source_true_peak = accept_source is not None
     before = Loudness(measured.integrated_lufs, source_peak, measured.lra_lu)
     return NormalizeResult(
         before=before,
@@ -218,7 +225,7 @@ def normalize_audio(
         channels=encoding.channels,
         passes=passes,
         prediction=prediction,
-        source_true_peak=source_true_peak,
+        source_true_peak=analysis_true_peak or check_source,
     )
 
 

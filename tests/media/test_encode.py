@@ -59,7 +59,7 @@ def normalized_quiet(
     tmp_path_factory: pytest.TempPathFactory, speech_quiet: Path
 ) -> tuple[Path, NormalizeResult]:
     dst = tmp_path_factory.mktemp("norm") / "quiet.mp3"
-    return dst, normalize_audio([speech_quiet], dst, STEREO, AudioEncoding())
+    return dst, normalize_audio([speech_quiet], dst, STEREO, AudioEncoding(), source_true_peak=True)
 
 
 def test_quiet_speech_reaches_minus_16(

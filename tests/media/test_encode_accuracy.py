@@ -114,16 +114,33 @@ def test_the_limiter_loss_is_measured_not_assumed(sources: dict[str, Path], tmp_
     assert clean.prediction.limiter_loss_lu < 0.1  # turned down: nothing reaches the ceiling
 
 
-def test_one_core_checks_only_the_output(
-    sources: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_source_peak_is_sample_peak_unless_asked(sources: dict[str, Path], tmp_path: Path) -> None:
+    src = sources["two-speakers"]
+    true_peak = mediagen.measure_ebur128(src)[1]
+    free = normalize_audio([src], tmp_path / "a.mp3", STEREO, AudioEncoding())
+    assert not free.source_true_peak
+    assert free.before.true_peak_dbtp <= true_peak + 0.05  # a sample peak never exceeds it
+    asked = normalize_audio(
+        [src], tmp_path / "b.mp3", STEREO, AudioEncoding(), source_true_peak=True
+    )
+    assert asked.source_true_peak
+    assert asked.before.true_peak_dbtp == pytest.approx(true_peak, abs=0.15)
+
+
+@pytest.mark.parametrize("asked", [False, True])
+def test_one_core(
+    sources: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, asked: bool
 ) -> None:
     monkeypatch.setenv("KOTOCAST_CORES", "1")
     assert available_cores() == 1
     dst = tmp_path / "one.mp3"
-    result = normalize_audio([sources["two-speakers"]], dst, STEREO, AudioEncoding())
+    src = sources["two-speakers"]
+    result = normalize_audio([src], dst, STEREO, AudioEncoding(), source_true_peak=asked)
     integrated, true_peak = mediagen.measure_ebur128(dst)
     assert integrated == pytest.approx(-16.0, abs=ON_TARGET_LU) and true_peak <= -1.0
-    # The source's true peak was not measured (it would cost a third of the encode): the
-    # record holds its sample peak, which never exceeds the true peak.
-    assert not result.source_true_peak
-    assert result.before.true_peak_dbtp <= mediagen.measure_ebur128(sources["two-speakers"])[1]
+    assert result.passes == 1
+    assert result.source_true_peak == asked
+    if asked:  # measured in the analysis pass: the check on one core stays output-only
+        assert result.before.true_peak_dbtp == pytest.approx(
+            mediagen.measure_ebur128(src)[1], abs=0.15
+        )
