@@ -448,15 +448,32 @@ def transcript_import(slug: str, file: Path, language: str | None) -> None:
 
 
 @cli.command()
-@click.option("--now", "now_text", help="Publish as if it were this time (ISO 8601 with offset).")
+@click.option(
+    "--now",
+    "now_text",
+    hidden=True,
+    help="(tests) Publish as if it were this time. An episode released early this way stays "
+    "in the feed; to see the feed at a later time use 'kotocast preview --at'.",
+)
 @click.option("--dry-run", is_flag=True, help="Show what would be uploaded; change nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (log collectors).")
-def publish(now_text: str | None, dry_run: bool, as_json: bool) -> None:
-    """Release due episodes, then upload media, the feed and the manifest (in that order)."""
+@click.option("--allow-empty", is_flag=True, help="Publish even when no episode is released yet.")
+def publish(now_text: str | None, dry_run: bool, as_json: bool, allow_empty: bool) -> None:
+    """Release due episodes, then upload media, the feed and the manifest (in that order).
+
+    An episode once in the live feed stays there until 'kotocast unpublish'. A feed with no
+    episode is not uploaded unless --allow-empty.
+    """
     from .publish import publish as run_publish
 
     with _upload_bar() as progress:
-        result = run_publish(Path.cwd(), now=_now(now_text), dry_run=dry_run, progress=progress)
+        result = run_publish(
+            Path.cwd(),
+            now=_now(now_text),
+            dry_run=dry_run,
+            allow_empty=allow_empty,
+            progress=progress,
+        )
     click.echo(json.dumps(result.as_json(), sort_keys=True) if as_json else result.summary())
 
 

@@ -13,14 +13,14 @@ import hashlib
 import json
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from episodes.catalog import load_episodes
 from episodes.errors import FieldInvalid
-from episodes.model import Asset, Episode, Show
+from episodes.model import Asset, Episode, Show, Variant
 from episodes.show import load_show, record_feed_guids, write_text_atomic
 from feeds.errors import FeedInvalid, GuardRefused
 from feeds.guard import check_continuity
@@ -91,9 +91,17 @@ def publish(
     *,
     now: datetime,
     dry_run: bool = False,
+    allow_empty: bool = False,
     progress: PublishProgress | None = None,
 ) -> PublishResult:
     """Publish the show in ``workspace`` as it stands at ``now``.
+
+    Released stays released: a variant the live feed already lists (as the last publish
+    recorded) stays in it whatever ``now`` says, until it is withdrawn (``unpublish``) or made
+    a draft. So a publish with a ``now`` in the future (which releases early) can never make
+    the scheduled job's next run drop items and be refused by the guard. A feed with no item
+    at all is refused unless ``allow_empty`` (directories reject an empty feed and a
+    subscriber sees nothing).
 
     One path for every show (audio or video, one language or several): render every
     document (:mod:`pipeline.site`), validate every feed, guard, then media, documents and
@@ -105,11 +113,21 @@ def publish(
         GuardRefused: a feed would change what subscribers depend on (nothing is uploaded).
         StorageError: storage failed; the live feeds are left as they were.
     """
-    site = load_site(workspace, now=now)
+    site, latest_live = _load_site_keeping_live(workspace, now, read_state(workspace))
     show = site.show
+    if not site.released and not allow_empty:
+        raise FeedInvalid(
+            ", ".join(site.feeds),
+            [
+                "no episode is released yet, so the feed would be empty (directories refuse "
+                "it); nothing was uploaded. Publish when an episode is due, or give "
+                "--allow-empty"
+            ],
+        )
     # lastBuildDate: when each feed's content last changed (pipeline/builddate.py).
     build_dates = stamp_build_dates(site.feeds, read_state(workspace).get("build_dates", {}), now)
-    problems = validate_site(site, now=now)
+    # Items released early stay, with their pubDate: judge "pubDate in the future" by it.
+    problems = validate_site(site, now=max(now, latest_live) if latest_live else now)
     if problems:
         raise FeedInvalid(", ".join(site.feeds), problems)
 
@@ -125,7 +143,11 @@ def publish(
         for e in site.episodes
         if not e.withdrawn
         for v in e.variants
-        if v.publish_at is not None and not v.draft and v.media is not None and v.publish_at > now
+        if v.publish_at is not None
+        and not v.draft
+        and v.media is not None
+        and v.publish_at > now
+        and not isinstance(v, _StillLive)
     ]
     uploaded, size, changed = release(
         workspace,
@@ -169,6 +191,45 @@ def publish(
         min(upcoming) if upcoming else None,
         notifications,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _StillLive(Variant):
+    """A variant the live feed already lists: released whatever the clock says."""
+
+    def is_released(self, now: datetime) -> bool:
+        return not self.draft and self.media is not None
+
+
+def _load_site_keeping_live(
+    workspace: Path, now: datetime, state: Mapping[str, Any]
+) -> tuple[RenderedSite, datetime | None]:
+    """Render like :func:`load_site`, keeping every variant the live feeds list.
+
+    Returns:
+        The site, and the latest publish time among variants kept although not yet due
+        (None when there are none).
+    """
+    show = load_show(workspace)
+    episodes = load_episodes(workspace, languages=show.all_languages)
+    recorded = state.get("variants")
+    live: Mapping[str, Any] = recorded if isinstance(recorded, dict) else {}
+    kept: list[datetime] = []
+    out = []
+    for episode in episodes:
+        langs = live.get(episode.guid) or ()
+        if episode.withdrawn or not langs:
+            out.append(episode)
+            continue
+        variants = []
+        for v in episode.variants:
+            if v.language in langs and not v.is_released(now) and not v.draft and v.media:
+                kept += [v.publish_at] if v.publish_at else []
+                v = _StillLive(**{f.name: getattr(v, f.name) for f in fields(Variant)})
+            variants.append(v)
+        out.append(replace(episode, variants=tuple(variants)))
+    artwork = show_artwork(workspace, show)
+    return render_site(show, out, now=now, artwork=artwork), max(kept, default=None)
 
 
 def load_site(workspace: Path, *, now: datetime, cache_artwork: bool = True) -> RenderedSite:

@@ -172,3 +172,50 @@ def test_chapter_past_the_end_fails_before_the_encode(
     assert done.code == 1
     assert re.search(r"chapter starts at 40 s, after the episode ends \(5 s\)", done.err), done.err
     assert not (show / "media").exists() or not list((show / "media").iterdir())
+
+
+def test_released_early_stays_released_on_the_real_clock(
+    show: Path, run: Run, sources: Path
+) -> None:
+    # The producer "previews" a scheduled episode with a future --now: it is really released.
+    _add(run, sources / "take1.wav", "yksi")
+    done = run("add", sources / "take2.flac", "--title", "Tuleva", "--slug", "tuleva",
+               "--publish-at", "2030-01-01T09:00:00+02:00")  # fmt: skip
+    assert done.code == 0, done.err
+    early = run("publish", "--now", "2030-01-02T00:00:00Z")
+    assert early.code == 0, early.err
+    feed = (show / "public" / "feed.xml").read_bytes()
+    assert b"Tuleva" in feed
+
+    # The scheduled job on the real clock: succeeds and keeps the episode (no guard refusal).
+    real = run("publish")
+    assert real.code == 0, real.err
+    assert "2 episodes in feed" in real.out and "nothing changed" in real.out
+    assert (show / "public" / "feed.xml").read_bytes() == feed
+    assert "next release" not in real.out  # the kept episode is not "upcoming"
+    again = run("publish")
+    assert again.code == 0, again.err
+
+    # Withdrawing is still the way out.
+    assert run("unpublish", "tuleva").code == 0
+    assert run("publish").code == 0
+    assert b"Tuleva" not in (show / "public" / "feed.xml").read_bytes()
+
+
+def test_now_is_hidden_from_publish_help(run: Run, show: Path) -> None:
+    helped = run("publish", "--help")
+    assert "--now" not in helped.out and "--allow-empty" in helped.out
+
+
+def test_an_empty_feed_is_not_uploaded_unless_allowed(show: Path, run: Run, sources: Path) -> None:
+    done = run("add", sources / "take1.wav", "--title", "Myöhemmin",
+               "--publish-at", "2030-01-01T09:00:00+02:00")  # fmt: skip
+    assert done.code == 0, done.err
+    refused = run("publish")
+    assert refused.code == 3
+    assert "no episode is released yet" in refused.err
+    assert len(refused.err.strip().splitlines()) == 1
+    assert not (show / "public" / "feed.xml").exists()
+    allowed = run("publish", "--allow-empty")
+    assert allowed.code == 0, allowed.err
+    assert "0 episodes in feed" in allowed.out
