@@ -12,8 +12,10 @@ CPU runs use int8 weights; a CUDA GPU, when CTranslate2 sees one, runs float16.
 
 Audio is decoded in-process with PyAV (faster-whisper's own decoder library) as a stream of
 16 kHz mono windows of about three minutes, each cut at the quietest moment near its end, so a
-three-hour episode never sits in memory as one array; each window is recognised with the last
-words of the previous one as the prompt, and times are shifted by the window's offset.
+three-hour episode never sits in memory as one array; times are shifted by the window's offset.
+Windows are recognised without the previous window's words as a prompt: on test speech the
+prompt made Whisper repeat and drop text (45 s windows: WER 17.6 % with it, 6.2 % without,
+and three times slower).
 """
 
 from __future__ import annotations
@@ -116,7 +118,7 @@ class Recognizer(Protocol):
         ...
 
     def recognize(
-        self, samples: Samples, *, language: str | None, prompt: str | None
+        self, samples: Samples, *, language: str | None
     ) -> Iterator[Segment | Recognized]:
         """Yield segments as they are recognised, then one :class:`Recognized` summary."""
         ...
@@ -152,7 +154,7 @@ class WhisperRecognizer:
         return language in self._languages
 
     def recognize(
-        self, samples: Samples, *, language: str | None, prompt: str | None
+        self, samples: Samples, *, language: str | None
     ) -> Iterator[Segment | Recognized]:
         """Yield segments with word times, then a :class:`Recognized` summary (no segments)."""
         segments, info = self._model.transcribe(
@@ -160,7 +162,6 @@ class WhisperRecognizer:
             language=language,
             beam_size=5,
             word_timestamps=True,
-            initial_prompt=prompt or None,
             # Silero VAD (bundled with faster-whisper): music and silence are skipped, which
             # keeps Whisper from inventing text over a jingle.
             vad_filter=True,
@@ -355,8 +356,7 @@ def transcribe(
         for offset_s, samples, known_s in _windows(path, window_s):
             total_s = offset_s + len(samples) / SAMPLE_RATE_HZ
             length = duration_s or known_s
-            prompt = " ".join(s.text for s in segments[-3:])[-200:] if segments else None
-            for item in recognizer.recognize(samples, language=code, prompt=prompt):
+            for item in recognizer.recognize(samples, language=code):
                 if isinstance(item, Recognized):
                     if detected is None:
                         detected = (item.language, item.language_probability)
