@@ -32,6 +32,7 @@ Node = tuple[str, dict[str, str], str | None, tuple[Any, ...]]
 
 FUNDING_TEXT_MAX_CHARS = 128
 __all__ = [  # Funding, License, Location, RemoteItem: the show's settings (episodes.podcasting)
+    "ArchiveLinks",
     "ChannelTags",
     "Funding",
     "ImageSize",
@@ -74,6 +75,24 @@ class Trailer:
     season: int | None = None
 
 
+#: RFC 5005 section 4 (archived feeds): ``<fh:archive/>`` marks an archive document.
+HISTORY_NS = "http://purl.org/syndication/history/1.0"
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveLinks:
+    """The RFC 5005 links of one document of a paged back catalogue.
+
+    ``links`` are ``(rel, href)`` pairs written as ``atom:link``: section 4 (``current``,
+    ``prev-archive``, ``next-archive``) and, for apps that follow Podlove-style paging
+    (gPodder's podcastparser), section 3 (``first``, ``next``, ``previous``, ``last``).
+    ``is_archive`` writes ``<fh:archive/>`` (an archive document never changes).
+    """
+
+    links: tuple[tuple[str, str], ...] = ()
+    is_archive: bool = False
+
+
 @dataclass(frozen=True, slots=True)
 class ChannelTags:
     """Channel-level tags ``render_feed`` writes besides the basics (all optional)."""
@@ -87,6 +106,7 @@ class ChannelTags:
     hubs: tuple[str, ...] = ()  # WebSub hubs: atom:link rel="hub"
     trailers: tuple[Trailer, ...] = ()
     season_names: dict[int, str] = field(default_factory=dict)
+    archive: ArchiveLinks | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +156,13 @@ def hub_nodes(hubs: Iterable[str]) -> list[Node]:
 def channel_nodes(tags: ChannelTags) -> list[Node]:
     """Return the channel nodes for ``tags`` in a fixed order (deterministic feeds)."""
     nodes = hub_nodes(tags.hubs)
+    if tags.archive is not None:
+        nodes += [
+            _node(_A + "link", rel=rel, type="application/rss+xml", href=href)
+            for rel, href in tags.archive.links
+        ]
+        if tags.archive.is_archive:
+            nodes.append((f"{{{HISTORY_NS}}}archive", {}, None, ()))
     for funding in tags.funding:
         nodes.append(_node(_P + "funding", funding.text[:FUNDING_TEXT_MAX_CHARS], url=funding.url))
     nodes.extend(_node(_P + "txt", t.text, purpose=t.purpose) for t in tags.txt)

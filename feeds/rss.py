@@ -37,6 +37,7 @@ from feeds.description import description_html, xml_text
 from feeds.errors import FeedUnrenderable, UrlInvalid
 from feeds.guid import podcast_guid
 from feeds.podcast_tags import (
+    HISTORY_NS,
     ChannelTags,
     ItemTags,
     Trailer,
@@ -118,9 +119,10 @@ class PodcastIndexExtension(BaseExtension):  # type: ignore[misc]
     def __init__(self) -> None:
         self.nodes: list[Node] = []
         self.items: list[str] = []
+        self.extra_ns: dict[str, str] = {}  # e.g. fh: for an RFC 5005 archive document
 
     def extend_ns(self) -> dict[str, str]:
-        return {"itunes": ITUNES_NS, "podcast": PODCAST_NS}
+        return {"itunes": ITUNES_NS, "podcast": PODCAST_NS, **self.extra_ns}
 
     def extend_rss(self, element: etree._Element) -> etree._Element:
         # feedgen passes the <rss> root; it appends its own entries (we add none) after this.
@@ -523,6 +525,8 @@ def render_feed(
         update_frequency=frequency,
     )
     fg.podcastindex.nodes += channel_nodes(tags)
+    if tags.archive is not None and tags.archive.is_archive:
+        fg.podcastindex.extra_ns = {"fh": HISTORY_NS}
     fg.podcastindex.items = [markup for _, markup in rendered]
 
     if last_build_date is not None:
