@@ -8,8 +8,9 @@ captions). Both come from the same :class:`StatusReport`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from episodes.catalog import load_episodes
 from episodes.model import Episode, Show, Variant
@@ -19,7 +20,10 @@ from episodes.transcription import review_state
 from .publish import read_state
 from .site import ALL_LANGUAGES, FEED_KEY, feed_guids, feed_key
 
-STATES = ("draft", "withdrawn", "scheduled", "due", "published", "missing")
+STATES = ("draft", "withdrawn", "scheduled", "due", "published", "missing", "broken")
+# Times are shown in the show's zone ([show] timezone) with their offset.
+DEFAULT_TIMEZONE = "Europe/Helsinki"
+TITLE_MIN_CHARS = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +94,7 @@ class StatusReport:
     episodes: tuple[EpisodeStatus, ...]
     next_release: datetime | None
     notes: tuple[str, ...] = ()
+    timezone: str = DEFAULT_TIMEZONE
 
     def as_json(self) -> dict[str, object]:
         """Return plain data for ``--json``."""
@@ -127,11 +132,21 @@ class StatusReport:
 
 
 def variant_state(
-    episode: Episode, variant: Variant, now: datetime, live: dict[str, list[str]]
+    episode: Episode,
+    variant: Variant,
+    now: datetime,
+    live: dict[str, list[str]],
+    workspace: Path | None = None,
 ) -> str:
-    """Return draft, withdrawn, scheduled, due (goes out at the next publish) or published."""
+    """Return draft, withdrawn, scheduled, due (goes out at the next publish) or published.
+
+    ``broken``: the variant has no media, or (given ``workspace``) its file is gone.
+    """
     if episode.withdrawn:
         return "withdrawn"
+    media = variant.media
+    if media is None or (workspace is not None and not (workspace / media.path).is_file()):
+        return "broken"
     if variant.draft or variant.publish_at is None:
         return "draft"
     if variant.publish_at > now:
@@ -164,7 +179,7 @@ def show_status(workspace: Path, *, now: datetime) -> StatusReport:
             cells.append(
                 VariantStatus(
                     language=lang,
-                    state=variant_state(ep, v, now, live),
+                    state=variant_state(ep, v, now, live, workspace),
                     title=v.title,
                     publish_at=v.publish_at,
                     duration_s=v.media.duration_s if v.media else None,
@@ -186,6 +201,7 @@ def show_status(workspace: Path, *, now: datetime) -> StatusReport:
         tuple(rows),
         min(upcoming) if upcoming else None,
         tuple(_guid_notes(show)),
+        str(getattr(show, "timezone", None) or DEFAULT_TIMEZONE),
     )
 
 
@@ -216,12 +232,33 @@ def _clock(seconds: float | None) -> str:
     return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
+def _zone(name: str) -> tzinfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
+
+
+def _local(when: datetime | None, zone: tzinfo) -> str:
+    """``2026-12-01 09:00 +02:00`` in the show's zone ("-" for none)."""
+    if when is None:
+        return "-"
+    local = when.astimezone(zone)
+    offset = local.strftime("%z")
+    return f"{local.strftime('%Y-%m-%d %H:%M')} {offset[:3]}:{offset[3:]}"
+
+
 def render_status_table(report: StatusReport, *, width: int = 100) -> str:
-    """Return the status as aligned text: one row per episode, or the language matrix."""
-    lines = _matrix(report) if len(report.languages) > 1 else _rows(report, width)
+    """Return the status as aligned text: one row per episode, or the language matrix.
+
+    Slugs are printed whole (they are what ``edit``, ``remove`` and ``unpublish`` take);
+    titles are shortened to fit ``width``. Times are in the show's time zone.
+    """
+    zone = _zone(report.timezone)
+    lines = _matrix(report) if len(report.languages) > 1 else _rows(report, width, zone)
     nxt = report.next_release
     lines.append(
-        f"next release: {nxt.astimezone(UTC).strftime('%Y-%m-%d %H:%M UTC')}"
+        f"next release: {_local(nxt, zone)} ({report.timezone})"
         if nxt
         else "next release: none scheduled"
     )
@@ -229,15 +266,16 @@ def render_status_table(report: StatusReport, *, width: int = 100) -> str:
     return "\n".join(lines)
 
 
-def _rows(report: StatusReport, width: int) -> list[str]:
+def _rows(report: StatusReport, width: int, zone: tzinfo) -> list[str]:
     header = (
-        "EPISODE", "STATE", "RELEASE (UTC)", "LENGTH", "LUFS IN", "LUFS OUT", "PEAK", "TEXT"
+        "EPISODE", "TITLE", "STATE", "RELEASE", "LENGTH", "LUFS IN", "LUFS OUT", "PEAK", "TEXT"
     )  # fmt: skip
     rows = [
         (
             e.slug,
+            e.title,
             e.state,
-            e.publish_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if e.publish_at else "-",
+            _local(e.publish_at, zone) if e.state != "draft" else "-",
             _clock(e.duration_s),
             "-" if e.input_lufs is None else f"{e.input_lufs:.1f}",
             "-" if e.output_lufs is None else f"{e.output_lufs:.1f}",
@@ -247,15 +285,22 @@ def _rows(report: StatusReport, width: int) -> list[str]:
         for e in report.episodes
     ]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    slug_room = max(12, width - sum(widths[1:]) - 2 * (len(header) - 1))
-    widths[0] = min(widths[0], slug_room)
+    others = sum(w for i, w in enumerate(widths) if i != 1) + 2 * (len(header) - 1)
+    widths[1] = min(widths[1], max(TITLE_MIN_CHARS, width - others))
     lines = [
-        "  ".join(cell[: widths[i]].ljust(widths[i]) for i, cell in enumerate(row)).rstrip()
+        "  ".join(
+            (_shorten(cell, widths[i]) if i == 1 else cell).ljust(widths[i])
+            for i, cell in enumerate(row)
+        ).rstrip()
         for row in [header, *rows]
     ]
     if not rows:
         lines.append("(no episodes yet: kotocast add FILE --title TITLE)")
     return lines
+
+
+def _shorten(text: str, room: int) -> str:
+    return text if len(text) <= room else text[: max(room - 1, 0)].rstrip() + "…"
 
 
 def _matrix(report: StatusReport) -> list[str]:

@@ -219,3 +219,37 @@ def test_an_empty_feed_is_not_uploaded_unless_allowed(show: Path, run: Run, sour
     allowed = run("publish", "--allow-empty")
     assert allowed.code == 0, allowed.err
     assert "0 episodes in feed" in allowed.out
+
+
+def test_status_full_slugs_titles_local_times_drafts_and_missing_media(
+    show: Path, run: Run, sources: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    long_slug = "tyonhaku-ja-kielitaito-osa-kaksi"
+    done = run("add", sources / "take1.wav", "--title", "Työnhaku ja kielitaito, osa kaksi",
+               "--slug", long_slug, "--publish-at", "2030-06-01T09:00:00+03:00")  # fmt: skip
+    assert done.code == 0, done.err
+    assert run("add", sources / "take2.flac", "--title", "Luonnos", "--slug", "luonnos",
+               "--draft").code == 0  # fmt: skip
+    _add(run, sources / "take1.wav", "rikki")
+    broken = load_episode(show, "rikki").media
+    assert broken is not None
+    (show / broken.path).unlink()
+
+    monkeypatch.setenv("COLUMNS", "80")
+    narrow = run("status")
+    assert narrow.code == 0, narrow.err
+    row = next(line for line in narrow.out.splitlines() if line.startswith(long_slug + " "))
+    assert "Työnhaku" in row and "…" in row  # the title gives way, the slug never
+
+    monkeypatch.setenv("COLUMNS", "200")
+    status = run("status")
+    assert status.code == 0, status.err
+    lines = {line.split()[0]: line for line in status.out.splitlines() if line.strip()}
+    assert long_slug in lines  # whole, so 'kotocast edit <what status shows>' works
+    assert "Työnhaku ja kielitaito, osa kaksi" in lines[long_slug]
+    assert "2030-06-01 09:00 +03:00" in lines[long_slug]  # Helsinki summer time, as typed
+    draft = lines["luonnos"].split()
+    assert draft[2] == "draft" and draft[3] == "-"
+    assert lines["rikki"].split()[3] == "broken"  # after "Jakso rikki"
+    assert "next release: 2030-06-01 09:00 +03:00 (Europe/Helsinki)" in status.out
+    assert run("edit", long_slug, "--title", "Lyhyempi").code == 0
