@@ -516,9 +516,23 @@ class SpeechChain:
 
 
 def prepare_speech(
-    path: Path, settings: SpeechSettings, *, duration_s: float, channels: int = 2
+    path: Path,
+    settings: SpeechSettings,
+    *,
+    duration_s: float,
+    channels: int = 2,
+    source_channels: int | None = None,
 ) -> SpeechChain:
     """Probe ``path`` when the settings need it and build its chain.
+
+    Args:
+        path: The recording.
+        settings: The preset (with overrides).
+        duration_s: Its duration (picks the probe's excerpts).
+        channels: The output's channel count (the chain runs after the up/downmix to it).
+        source_channels: The recording's own channel count: a mono recording going out as
+            stereo has two identical channels, so the chain runs once on one of them and the
+            result is copied to both (half the work, the same samples).
 
     Raises:
         EncodeFailed: the probe could not read the file.
@@ -527,4 +541,7 @@ def prepare_speech(
         settings.hum == "auto" or settings.leveler or settings.gate or settings.denoise_db > 0
     )
     probe = probe_speech(path, duration_s=duration_s, channels=channels) if needs_probe else None
-    return SpeechChain(settings, probe, build_chain(settings, probe))
+    chain = build_chain(settings, probe)
+    if chain and channels == 2 and source_channels == 1:
+        chain = f"pan=mono|c0=c0,{chain},pan=stereo|c0=c0|c1=c0"
+    return SpeechChain(settings, probe, chain)

@@ -72,7 +72,13 @@ def prepare_body(
         labels = list(names) if len(names) == len(tracks) else [Path(t).stem for t in tracks]
         mix = mix_tracks(tracks, stage.path("mix.flac"), settings, names=labels)
         return Body(mix.path, None, mix.turns, tuple(tracks))
-    chain = prepare_speech(media, settings, duration_s=info.duration_s, channels=channels)
+    chain = prepare_speech(
+        media,
+        settings,
+        duration_s=info.duration_s,
+        channels=channels,
+        source_channels=info.audio.channels if info.audio else None,
+    )
     return Body(media, chain.filter, (), (media,))
 
 

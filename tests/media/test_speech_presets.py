@@ -145,3 +145,22 @@ def test_probe_reads_excerpts_of_a_long_file(tmp_path: Path) -> None:
     probe = probe_speech(src, duration_s=400.0)
     assert probe.seconds_read == pytest.approx(EXCERPTS * EXCERPT_S, abs=1.0)
     assert probe.hum is not None and probe.hum.mains_hz == pytest.approx(50.0, abs=0.05)
+
+
+@pytest.mark.slow
+def test_mono_source_runs_the_chain_once_with_the_same_result(tmp_path: Path) -> None:
+    from media.encode import AudioEncoding, normalize_audio
+    from media.loudness import LoudnessTarget
+
+    src = _hum_source(tmp_path / "mono.wav", 50.0, seconds=8.0)
+    settings = speech_settings("interview")
+    outs = []
+    for source_channels in (None, 1):
+        chain = prepare_speech(src, settings, duration_s=8.0, source_channels=source_channels)
+        assert chain.filter is not None
+        assert chain.filter.startswith("pan=mono") == (source_channels == 1)
+        dst = tmp_path / f"out-{source_channels}.mp3"
+        normalize_audio([src], dst, LoudnessTarget(), AudioEncoding(), pre_filter=chain.filter)
+        outs.append(speechgen.pcm_mono(dst, 8000))
+    assert len(outs[0]) == len(outs[1])
+    assert max(abs(a - b) for a, b in zip(*outs, strict=True)) < 1e-3
