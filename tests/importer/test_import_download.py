@@ -1,4 +1,4 @@
-"""pipeline.importer.download: http(s) only, limits, timeouts, resume with Range, progress."""
+"""pipeline.download.download: http(s) only, limits, timeouts, resume with Range, progress."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.importer import (
+from pipeline.download import (
     DownloadFailed,
     DownloadLimits,
     SourceUnreadable,
     download,
-    fetch_source,
     sniff_audio,
 )
+from pipeline.importer import fetch_source
 from tests.importer.podserver import PodServer
 
 BODY = bytes(range(256)) * 4096  # 1 MiB

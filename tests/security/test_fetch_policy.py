@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.download import DownloadFailed, DownloadLimits, download
 from pipeline.fetch import (
     ALLOW_PRIVATE_ENV,
     FetchPolicy,
@@ -22,7 +23,6 @@ from pipeline.fetch import (
     normalize_url,
     private_network_allowed,
 )
-from pipeline.importer import DownloadFailed, DownloadLimits, download
 from tests.security.hostile import HostileServer, answer, drip, endless, redirect
 
 STRICT = FetchPolicy(timeout_s=5, deadline_s=10)

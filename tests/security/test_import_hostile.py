@@ -11,14 +11,8 @@ from xml.sax.saxutils import quoteattr
 
 import pytest
 
-from pipeline.importer import (
-    DownloadFailed,
-    DownloadLimits,
-    ImportFailed,
-    ImportRequest,
-    download,
-    import_feed,
-)
+from pipeline.download import DownloadFailed, DownloadLimits, ImportFailed, download
+from pipeline.importer import ImportRequest, import_feed
 from tests.importer.podserver import PodServer
 from tests.mediagen import make_cover, make_tone
 

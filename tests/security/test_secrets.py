@@ -74,6 +74,7 @@ def test_debug_http_output_of_a_real_publish_holds_no_token_key_or_signature(
         "-vv",
         "--debug-http",
         "publish",
+        "--allow-empty",  # the workspace has no episode: the empty feed is what is published
         AWS_ENDPOINT_URL_S3=s3_server,
         AWS_SESSION_TOKEN=TOKEN,
     )
@@ -86,7 +87,14 @@ def test_debug_http_output_of_a_real_publish_holds_no_token_key_or_signature(
 
 
 def test_vv_alone_leaves_botocore_quiet(workspace: Path, s3_server: str) -> None:
-    run = _run(workspace, "-vv", "publish", AWS_ENDPOINT_URL_S3=s3_server, AWS_SESSION_TOKEN=TOKEN)
+    run = _run(
+        workspace,
+        "-vv",
+        "publish",
+        "--allow-empty",
+        AWS_ENDPOINT_URL_S3=s3_server,
+        AWS_SESSION_TOKEN=TOKEN,
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     assert "botocore" not in run.stderr and "urllib3" not in run.stderr
     _assert_clean(run.stdout + run.stderr)
@@ -104,7 +112,7 @@ def test_endpoint_password_is_never_printed(workspace: Path) -> None:
         ),
         encoding="utf-8",
     )
-    for args in (("publish",), ("-vv", "--debug-http", "publish")):
+    for args in (("publish", "--allow-empty"), ("-vv", "--debug-http", "publish", "--allow-empty")):
         run = _run(workspace, *args)
         assert run.returncode == 4, run.stderr[-2000:]
         assert "hunter2" not in run.stdout + run.stderr
