@@ -113,17 +113,10 @@ def publish(
         GuardRefused: a feed would change what subscribers depend on (nothing is uploaded).
         StorageError: storage failed; the live feeds are left as they were.
     """
-    site, latest_live = _load_site_keeping_live(workspace, now, read_state(workspace))
+    site, latest_live = _load_site_keeping_live(
+        workspace, now, read_state(workspace), allow_empty=allow_empty
+    )
     show = site.show
-    if not site.released and not allow_empty:
-        raise FeedInvalid(
-            ", ".join(site.feeds),
-            [
-                "no episode is released yet, so the feed would be empty (directories refuse "
-                "it); nothing was uploaded. Publish when an episode is due, or give "
-                "--allow-empty"
-            ],
-        )
     # lastBuildDate: when each feed's content last changed (pipeline/builddate.py).
     build_dates = stamp_build_dates(site.feeds, read_state(workspace).get("build_dates", {}), now)
     # Items released early stay, with their pubDate: judge "pubDate in the future" by it.
@@ -202,13 +195,17 @@ class _StillLive(Variant):
 
 
 def _load_site_keeping_live(
-    workspace: Path, now: datetime, state: Mapping[str, Any]
+    workspace: Path, now: datetime, state: Mapping[str, Any], *, allow_empty: bool
 ) -> tuple[RenderedSite, datetime | None]:
     """Render like :func:`load_site`, keeping every variant the live feeds list.
 
     Returns:
         The site, and the latest publish time among variants kept although not yet due
         (None when there are none).
+
+    Raises:
+        FeedInvalid: nothing would be in the feed and not ``allow_empty`` (checked before
+            anything is written, the artwork cache included).
     """
     show = load_show(workspace)
     episodes = load_episodes(workspace, languages=show.all_languages)
@@ -228,6 +225,17 @@ def _load_site_keeping_live(
                 v = _StillLive(**{f.name: getattr(v, f.name) for f in fields(Variant)})
             variants.append(v)
         out.append(replace(episode, variants=tuple(variants)))
+    if not allow_empty and not any(
+        v.is_released(now) for e in out if not e.withdrawn for v in e.variants
+    ):
+        raise FeedInvalid(
+            FEED_KEY,
+            [
+                "no episode is released yet, so the feed would be empty (directories refuse "
+                "it); nothing was uploaded. Publish when an episode is due, or give "
+                "--allow-empty"
+            ],
+        )
     artwork = show_artwork(workspace, show)
     return render_site(show, out, now=now, artwork=artwork), max(kept, default=None)
 
