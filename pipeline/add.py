@@ -170,6 +170,8 @@ def _add_locked(
     bites = tuple(parse_soundbite(b) for b in request.soundbites)
     if bites and video:
         raise FieldInvalid("--soundbite", "teaser clips are made for audio shows only")
+    if request.tracks and video:
+        raise FieldInvalid("--track", "separate speaker tracks are mixed for audio shows only")
     texts = read_transcripts(request.transcripts, meta.language)
     if not video:  # every check that needs no encode, before it (chapters, DC, length)
         check_recording(request.media, show, chapters=chapters, chapters_file=request.chapters)

@@ -152,3 +152,14 @@ def test_add_needs_media_or_tracks(show: Path, run: Run, media_dir: Path) -> Non
 def test_report_of_an_unknown_episode(show: Path, run: Run) -> None:
     result = run("report", "no-such-episode")
     assert result.code == 1 and "no-such-episode" in result.err
+
+
+def test_tracks_are_for_audio_shows(
+    show: Path, run: Run, tracks: speechgen.Tracks, media_dir: Path
+) -> None:
+    path = show / "kotocast.toml"
+    doc = tomlkit.parse(path.read_text())
+    doc["show"]["medium"] = "video"  # type: ignore[index]
+    path.write_text(tomlkit.dumps(doc))
+    result = run("add", "--track", tracks.host, "--track", tracks.guest, "--title", "X")
+    assert result.code == 1 and "--track" in result.err and "audio shows" in result.err
