@@ -5,6 +5,7 @@ Not a test. Run from the repository root with the project's venv::
     .venv/bin/python bench/bench_transcribe.py                      # base, 10-minute episode
     .venv/bin/python bench/bench_transcribe.py --model small=DIR    # also a local small model
     .venv/bin/python bench/bench_transcribe.py --minutes 2 --runs 1  # quicker
+    .venv/bin/python bench/bench_transcribe.py --english             # known text: WER too
 
 The episode is the benchmarks' usual source (``tests.mediagen.make_speech``: Finnish espeak-ng
 speech over a quiet music bed), encoded as a 128 kbit/s MP3 like a published episode, made once
@@ -30,6 +31,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
@@ -46,10 +48,11 @@ from media.transcribe import load_recognizer, transcribe
 started = time.monotonic()
 rec = load_recognizer(sys.argv[2], device="cpu", compute_type=sys.argv[4])
 load_s = time.monotonic() - started
-result = transcribe(Path(sys.argv[3]), rec, language="fi")
+result = transcribe(Path(sys.argv[3]), rec, language=sys.argv[5])
 print(json.dumps({"load_s": load_s, "processing_s": result.processing_s,
                   "duration_s": result.duration_s, "segments": len(result.segments),
-                  "words": len(result.text.split()), "language": result.language}))
+                  "words": len(result.text.split()), "language": result.language,
+                  "text": result.text}))
 """
 
 
@@ -81,9 +84,22 @@ def model_dir(name: str, sources: list[Path]) -> Path:
     return dest
 
 
-def run_once(model: Path, audio: Path, compute_type: str) -> tuple[dict[str, float], int]:
+def english(minutes: int) -> tuple[Path, str]:
+    """Return (making once) English sentences with known text, repeated to ``minutes``."""
+    from tests.transcribe.conftest import ENGLISH, make_sentences
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"transcribe-en-{minutes}min.mp3"
+    repeats = max(1, round(minutes * 60 / 18.3))  # the four sentences take ~18.3 s
+    made = make_sentences(path, ENGLISH * repeats, "en")
+    return path, made.text
+
+
+def run_once(
+    model: Path, audio: Path, compute_type: str, language: str
+) -> tuple[dict[str, Any], int]:
     proc = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(ROOT), str(model), str(audio), compute_type],
+        [sys.executable, "-c", CHILD, str(ROOT), str(model), str(audio), compute_type, language],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -101,33 +117,46 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--compute-type", default="int8")
     parser.add_argument("--model", action="append", default=[], help="NAME=DIR[,DIR...]")
+    parser.add_argument(
+        "--english", action="store_true", help="English sentences with a known text (WER too)"
+    )
     args = parser.parse_args()
 
     models = {"base": base_model()}
     for spec in args.model:
         name, _, dirs = spec.partition("=")
         models[name] = model_dir(name, [Path(d) for d in dirs.split(",")])
-    audio = episode(args.minutes)
+    reference = None
+    if args.english:
+        audio, reference = english(args.minutes)
+        language, what = "en", "English espeak-ng sentences"
+    else:
+        audio, language, what = episode(args.minutes), "fi", "Finnish speech over a music bed"
     print(
         f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-        f"{args.minutes}-minute MP3, compute type {args.compute_type}, {args.runs} runs"
+        f"{args.minutes}-minute MP3 ({what}), compute type {args.compute_type}, {args.runs} runs"
     )
-    print("| model | RTF (median) | recognition s | load s | peak RSS MB | words |")
-    print("|---|---|---|---|---|---|")
+    print("| model | RTF (median) | recognition s | load s | peak RSS MB | words | WER |")
+    print("|---|---|---|---|---|---|---|")
     for name, path in models.items():
         runs = []
         for _ in range(args.runs):
             started = time.monotonic()
-            result, rss_kb = run_once(path, audio, args.compute_type)
+            result, rss_kb = run_once(path, audio, args.compute_type, language)
             result["wall_s"] = time.monotonic() - started
             runs.append((result, rss_kb))
         rec = statistics.median(r["processing_s"] for r, _ in runs)
         load = statistics.median(r["load_s"] for r, _ in runs)
         rtf = rec / runs[0][0]["duration_s"]
         rss = max(kb for _, kb in runs) / 1024
+        wer = "-"
+        if reference is not None:
+            from tests.transcribe.conftest import word_error_rate
+
+            wer = f"{word_error_rate(reference, runs[0][0]['text']):.1%}"
         print(
             f"| {name} | {rtf:.3f} | {rec:.1f} | {load:.1f} | {rss:.0f} | "
-            f"{int(runs[0][0]['words'])} |"
+            f"{int(runs[0][0]['words'])} | {wer} |"
         )
         sys.stdout.flush()
 

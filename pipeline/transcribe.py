@@ -111,11 +111,9 @@ def _variants(episode: Episode, language: str | None) -> list[Variant]:
 
 
 def _model_source(workspace: Path, model: str) -> str:
-    """A model directory in the config is relative to the workspace; a size name stays."""
-    candidate = workspace / model
-    if "/" in model or model.startswith(".") or candidate.is_dir():
-        return str(candidate if not Path(model).is_absolute() else Path(model))
-    return model
+    """A model directory in the config is relative to the workspace; other names stay."""
+    candidate = workspace / model  # an absolute ``model`` stays absolute
+    return str(candidate) if candidate.is_dir() else model
 
 
 def transcribe_episode(
@@ -237,10 +235,15 @@ def transcribe_variant(
     return replace(variant, transcripts=_replace(variant, transcripts)), done
 
 
-def _replace(variant: Variant, new: Sequence[Transcript]) -> tuple[Transcript, ...]:
-    """The variant's transcripts with its own language's machine/reviewed ones replaced."""
+def _replace(
+    variant: Variant, new: Sequence[Transcript], *, supplied_too: bool = False
+) -> tuple[Transcript, ...]:
+    """The variant's transcripts with its own language's machine/reviewed ones replaced
+    (and the producer's own too when ``supplied_too``: a person imported a corrected file)."""
     keep = [
-        t for t in variant.transcripts if t.language != variant.language or t.origin == "supplied"
+        t
+        for t in variant.transcripts
+        if t.language != variant.language or (t.origin == "supplied" and not supplied_too)
     ]
     return (*keep, *new)
 
@@ -348,7 +351,9 @@ def import_transcript(
     cues = read_webvtt(text, str(source), duration_s=variant.media.duration_s)
     with staging(workspace) as stage:
         transcripts = stage_transcripts(stage, show, slug, variant, cues, origin="reviewed")
-        episode = episode.with_variant(variant.language, transcripts=_replace(variant, transcripts))
+        episode = episode.with_variant(
+            variant.language, transcripts=_replace(variant, transcripts, supplied_too=True)
+        )
         save_episode(workspace, episode, languages=show.all_languages)
     return len(cues)
 
