@@ -253,3 +253,25 @@ def test_status_full_slugs_titles_local_times_drafts_and_missing_media(
     assert lines["rikki"].split()[3] == "broken"  # after "Jakso rikki"
     assert "next release: 2030-06-01 09:00 +03:00 (Europe/Helsinki)" in status.out
     assert run("edit", long_slug, "--title", "Lyhyempi").code == 0
+
+
+def test_dc_offset_is_named_removed_or_refused_before_the_encode(
+    show: Path, run: Run, sources: Path, tmp_path: Path
+) -> None:
+    offset = tmp_path / "offset.wav"
+    mediagen._ffmpeg("-i", str(sources / "take1.wav"), "-af", "dcshift=0.25", "-c:a",
+                     "pcm_s16le", str(offset))  # fmt: skip
+    # The new show's speech chain has a high-pass: the offset is removed and said so.
+    added = run("add", offset, "--title", "Vino", "--slug", "vino")
+    assert added.code == 0, added.err
+    assert "DC offset 0.25 of full scale" in added.err and "removed" in added.err
+    # Without a speech chain nothing would remove it: refused, in those words, before encoding.
+    config = show / "kotocast.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace('preset = "interview"', 'preset = "none"'),
+        encoding="utf-8",
+    )
+    refused = run("add", offset, "--title", "Vino 2", "--slug", "vino-2")
+    assert refused.code == 1
+    assert "DC offset 0.25 of full scale" in refused.err and "LUFS" not in refused.err
+    assert not list((show / "media").glob("vino-2*"))
