@@ -30,21 +30,21 @@ from episodes.text import parse_clock
 from feeds import parse_tags
 from feeds.description import html_to_text
 from feeds.errors import FeedUnreadable
+from feeds.namespaces import (
+    ATOM_NS,
+    CONTENT_NS,
+    ITUNES_NS,
+    ITUNES_NS_OLD,
+    PODCAST_NS,
+    PODCAST_NS_OLD,
+)
 from feeds.podcast_tags import Funding, License, Location, RemoteItem, Txt
 from feeds.rss import AlternateEnclosure
 
 #: The itunes namespace as Apple writes it, and the capitalised spelling old feeds still use.
-ITUNES_NAMESPACES = (
-    "http://www.itunes.com/dtds/podcast-1.0.dtd",
-    "http://www.itunes.com/DTDs/Podcast-1.0.dtd",
-)
+ITUNES_NAMESPACES = (ITUNES_NS, ITUNES_NS_OLD)
 #: The Podcast Index namespace, and the GitHub URL early adopters declared.
-PODCAST_NAMESPACES = (
-    "https://podcastindex.org/namespace/1.0",
-    "https://github.com/Podcastindex-org/podcast-namespace/blob/main/docs/1.0.md",
-)
-ATOM_NS = "http://www.w3.org/2005/Atom"
-CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
+PODCAST_NAMESPACES = (PODCAST_NS, PODCAST_NS_OLD)
 
 _MEDIA_TYPES = ("audio/", "video/")
 

@@ -13,25 +13,28 @@ txt 19, license 12, updateFrequency 9, images 5.
 
 from __future__ import annotations
 
+import functools
 import itertools
+import re
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
 
-from episodes.model import Show
+from episodes.errors import FieldInvalid
+from episodes.model import Asset, Person, Show
+from episodes.persons import person_role
 from episodes.podcasting import Funding, License, Location, RemoteItem
-from feeds.description import xml_text
-from feeds.validate_tags import ATOM_NS, PODCAST_NS
+from feeds.markup import Node, asset_url, node, rfc2822
+from feeds.namespaces import ATOM_NS, HISTORY_NS, PODCAST_NS
 
 _P = f"{{{PODCAST_NS}}}"
 _A = f"{{{ATOM_NS}}}"
 
-Node = tuple[str, dict[str, str], str | None, tuple[Any, ...]]
 
 FUNDING_TEXT_MAX_CHARS = 128
 __all__ = [  # Funding, License, Location, RemoteItem: the show's settings (episodes.podcasting)
+    "AlternateEnclosure",
     "ArchiveLinks",
     "ChannelTags",
     "Funding",
@@ -75,10 +78,6 @@ class Trailer:
     season: int | None = None
 
 
-#: RFC 5005 section 4 (archived feeds): ``<fh:archive/>`` marks an archive document.
-HISTORY_NS = "http://purl.org/syndication/history/1.0"
-
-
 @dataclass(frozen=True, slots=True)
 class ArchiveLinks:
     """The RFC 5005 links of one document of a paged back catalogue.
@@ -118,39 +117,24 @@ class ItemTags:
     license: License | None = None
 
 
-def _node(tag: str, text: str | None = None, children: tuple[Node, ...] = (), **attrs: Any) -> Node:
-    return (
-        tag,
-        {k: xml_text(str(v)) for k, v in attrs.items() if v is not None},
-        None if text is None else xml_text(text),
-        children,
-    )
-
-
-def _rfc2822(when: datetime) -> str:
-    from email.utils import format_datetime
-
-    return format_datetime(when.astimezone(UTC))
-
-
 def _location(location: Location) -> Node:
-    return _node(
+    return node(
         _P + "location", location.name, rel=location.rel, geo=location.geo, osm=location.osm
     )
 
 
 def _license(license_: License) -> Node:
-    return _node(_P + "license", license_.identifier, url=license_.url)
+    return node(_P + "license", license_.identifier, url=license_.url)
 
 
 def _images(images: Sequence[ImageSize]) -> Node:
     srcset = ", ".join(f"{i.url} {i.width_px}w" for i in sorted(images, key=lambda i: i.width_px))
-    return _node(_P + "images", srcset=srcset)
+    return node(_P + "images", srcset=srcset)
 
 
 def hub_nodes(hubs: Iterable[str]) -> list[Node]:
     """Return ``atom:link rel="hub"`` for each WebSub hub (W3C WebSub section 4)."""
-    return [_node(_A + "link", rel="hub", href=hub) for hub in hubs]
+    return [node(_A + "link", rel="hub", href=hub) for hub in hubs]
 
 
 def channel_nodes(tags: ChannelTags) -> list[Node]:
@@ -158,14 +142,14 @@ def channel_nodes(tags: ChannelTags) -> list[Node]:
     nodes = hub_nodes(tags.hubs)
     if tags.archive is not None:
         nodes += [
-            _node(_A + "link", rel=rel, type="application/rss+xml", href=href)
+            node(_A + "link", rel=rel, type="application/rss+xml", href=href)
             for rel, href in tags.archive.links
         ]
         if tags.archive.is_archive:
             nodes.append((f"{{{HISTORY_NS}}}archive", {}, None, ()))
     for funding in tags.funding:
-        nodes.append(_node(_P + "funding", funding.text[:FUNDING_TEXT_MAX_CHARS], url=funding.url))
-    nodes.extend(_node(_P + "txt", t.text, purpose=t.purpose) for t in tags.txt)
+        nodes.append(node(_P + "funding", funding.text[:FUNDING_TEXT_MAX_CHARS], url=funding.url))
+    nodes.extend(node(_P + "txt", t.text, purpose=t.purpose) for t in tags.txt)
     if tags.license is not None:
         nodes.append(_license(tags.license))
     if tags.location is not None:
@@ -174,10 +158,10 @@ def channel_nodes(tags: ChannelTags) -> list[Node]:
         nodes.append(_images(tags.images))
     for trailer in sorted(tags.trailers, key=lambda t: (t.pub_date, t.url)):
         nodes.append(
-            _node(
+            node(
                 _P + "trailer",
                 trailer.title,
-                pubdate=_rfc2822(trailer.pub_date),
+                pubdate=rfc2822(trailer.pub_date.astimezone(UTC)),
                 url=trailer.url,
                 length=trailer.length_bytes,
                 type=trailer.type,
@@ -186,10 +170,10 @@ def channel_nodes(tags: ChannelTags) -> list[Node]:
         )
     if tags.podroll:
         items = tuple(
-            _node(_P + "remoteItem", feedGuid=r.feed_guid, feedUrl=r.feed_url, medium=r.medium)
+            node(_P + "remoteItem", feedGuid=r.feed_guid, feedUrl=r.feed_url, medium=r.medium)
             for r in tags.podroll
         )
-        nodes.append(_node(_P + "podroll", None, items))
+        nodes.append(node(_P + "podroll", None, items))
     return nodes
 
 
@@ -207,7 +191,7 @@ def item_nodes(tags: ItemTags) -> list[Node]:
 
 def season_node(season: int, names: dict[int, str]) -> Node:
     """Return ``podcast:season`` with its ``name`` when the show names that season."""
-    return _node(_P + "season", str(season), name=names.get(season))
+    return node(_P + "season", str(season), name=names.get(season))
 
 
 def derived_update_frequency(publish_times: Sequence[datetime]) -> str | None:
@@ -287,3 +271,139 @@ def show_channel_tags(
         season_names={**settings.season_names, **tags.season_names},
     )
     return merged, frequency
+
+
+@dataclass(frozen=True, slots=True)
+class AlternateEnclosure:
+    """One ``podcast:alternateEnclosure``: another rendition or language of an item's media.
+
+    Podcast Index ``alternateEnclosure.md``: apps drop one without ``type``, ``length`` and
+    at least one ``podcast:source``; ``lang`` is a BCP 47 tag. Attributes are written in the
+    spec's order (type, length, bitrate, height, lang, title, rel, codecs, default).
+
+    Attributes:
+        type: MIME type (``audio/mpeg``, ``audio/x-m4a``, ``video/mp4``).
+        length_bytes: file size in bytes (> 0).
+        sources: absolute URIs of the same file, preferred first (one ``podcast:source`` each).
+        lang: BCP 47 language of this rendition (``sv``); None for the item's own language.
+        title: short label apps show in a picker (``Svenska``), at most 32 characters.
+        bitrate_bps: average bits per second.
+        height_px: video height in pixels.
+        rel: group name for renditions that belong together.
+        codecs: RFC 6381 codecs string (``mp4a.40.2``).
+        default: this rendition is the item's ``enclosure``.
+    """
+
+    type: str
+    length_bytes: int
+    sources: tuple[str, ...]
+    lang: str | None = None
+    title: str | None = None
+    bitrate_bps: int | None = None
+    height_px: int | None = None
+    rel: str | None = None
+    codecs: str | None = None
+    default: bool = False
+
+
+def alternate_enclosure(
+    base_url: str, asset: Asset, *, lang: str | None = None, title: str | None = None
+) -> AlternateEnclosure:
+    """Return the :class:`AlternateEnclosure` of a published ``asset`` under ``base_url``.
+
+    Raises:
+        UrlInvalid: ``base_url`` is not absolute http(s) or the asset's key is unusable.
+    """
+    return AlternateEnclosure(
+        type=asset.mime_type,
+        length_bytes=asset.size_bytes,
+        sources=(asset_url(base_url, asset.key),),
+        lang=lang,
+        title=title,
+        bitrate_bps=None if asset.bitrate_kbps is None else asset.bitrate_kbps * 1000,
+        height_px=asset.height,
+    )
+
+
+_CODEC_LABELS = {"audio/x-m4a": "AAC", "audio/mp4": "AAC", "audio/mpeg": "MP3", "audio/ogg": "Opus"}
+
+
+def rendition_title(mime_type: str, asset: Asset | None = None) -> str:
+    """Return the label apps show for a rendition in their picker (``AAC 96 kbps``, ``720p``).
+
+    alternateEnclosure.md: ``title`` is at most 32 characters.
+    """
+    if mime_type.startswith("video/") and asset is not None and asset.height:
+        return f"{asset.height}p"
+    label = _CODEC_LABELS.get(mime_type, mime_type.partition("/")[2].upper())
+    if asset is not None and asset.bitrate_kbps:
+        label = f"{label} {asset.bitrate_kbps} kbps"
+    return label[:32]
+
+
+def alternate_node(alternate: AlternateEnclosure) -> Node:
+    """Return the ``podcast:alternateEnclosure`` node with one ``podcast:source`` per URI."""
+    sources = tuple(node(_P + "source", uri=uri) for uri in alternate.sources)
+    return node(
+        _P + "alternateEnclosure",
+        None,
+        sources,
+        type=alternate.type,
+        length=alternate.length_bytes,
+        bitrate=alternate.bitrate_bps,
+        height=alternate.height_px,
+        lang=alternate.lang,
+        title=alternate.title,
+        rel=alternate.rel,
+        codecs=alternate.codecs,
+        default="true" if alternate.default else None,
+    )
+
+
+def _person_role(person: Person) -> tuple[str, str]:
+    """Return role and group as the Podcast Index taxonomy spells them (lowercase).
+
+    A role outside the group it was given (``producer`` with the default group ``cast``, or
+    an unknown group such as ``crew``) is written in its own group; a role outside the
+    taxonomy is written as given, for ``validate`` to report.
+    """
+    return _taxonomy_role(person.role, person.group)
+
+
+@functools.lru_cache(maxsize=256)
+def _taxonomy_role(role: str, group: str) -> tuple[str, str]:
+    # Cached: the same few roles repeat on every item, and a refused one costs a difflib hint.
+    try:
+        checked = person_role(role, group)
+    except FieldInvalid:
+        try:
+            checked = person_role(role)
+        except FieldInvalid:
+            return role.lower(), group.lower()
+    return checked.role, checked.group
+
+
+def person_node(person: Person) -> Node:
+    """Return ``podcast:person`` with role and group as the taxonomy spells them."""
+    role, group = _person_role(person)
+    return node(
+        _P + "person",
+        person.name,
+        role=role,
+        group=group,
+        img=person.img,
+        href=person.href,
+    )
+
+
+_RRULE_FREQ = re.compile(r"(?:^|;)FREQ=([A-Z]+)")
+
+
+def update_frequency_node(value: str, complete: bool) -> Node:
+    """Return ``podcast:updateFrequency``: the label, ``rrule`` when ``value`` is one."""
+    done = "true" if complete else None
+    if _RRULE_FREQ.search(value.upper()):  # an RFC 5545 rrule: FREQ=WEEKLY;BYDAY=MO
+        rrule = value.upper()
+        label = update_frequency_label(rrule)
+        return node(_P + "updateFrequency", label, complete=done, rrule=rrule)
+    return node(_P + "updateFrequency", value, complete=done)

@@ -14,94 +14,63 @@ Text loses only the characters XML 1.0 cannot carry (see :func:`feeds.descriptio
 
 from __future__ import annotations
 
-import functools
-import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
-from urllib.parse import quote, urlsplit
 
 import lxml.etree  # noqa: F401  (feedgen.util uses lxml.etree without importing it)
 from feedgen.ext.base import BaseExtension
 from feedgen.ext.podcast import PodcastExtension
 from feedgen.feed import FeedGenerator
-from feedgen.util import formatRFC2822
 from lxml import etree
 
-from episodes.errors import FieldInvalid
-from episodes.model import Asset, Episode, Person, Show, Transcript, Variant
-from episodes.persons import person_role
+from episodes.model import Episode, Show, Transcript, Variant
 from feeds.description import description_html, xml_text
-from feeds.errors import FeedUnrenderable, UrlInvalid
+from feeds.errors import FeedUnrenderable
 from feeds.guid import podcast_guid
+from feeds.markup import XML_DECLARATION, Node, asset_url
+from feeds.markup import append_nodes as _append
+from feeds.markup import attr_value as _value
+from feeds.markup import checked_value as _raw
+from feeds.markup import encoded_key as _encoded_key
+from feeds.markup import escape_attr as _attr
+from feeds.markup import escape_text as _text
+from feeds.markup import is_url as _is_url
+from feeds.markup import node as _node
+from feeds.markup import parse_items as _parse_items
+from feeds.markup import rfc2822 as _rfc2822
+from feeds.markup import rfc2822_local as _rfc2822_local
+from feeds.markup import seconds_text as _number
+from feeds.markup import url_prefix as _url_prefix
+from feeds.markup import write_markup as _markup
+from feeds.namespaces import ATOM_NS, HISTORY_NS, ITUNES_NS, PODCAST_NS
 from feeds.podcast_tags import (
-    HISTORY_NS,
+    AlternateEnclosure,
     ChannelTags,
     ItemTags,
     Trailer,
+    alternate_enclosure,
     channel_nodes,
     item_nodes,
+    person_node,
+    rendition_title,
     season_node,
     show_channel_tags,
+    update_frequency_node,
 )
+from feeds.podcast_tags import alternate_node as _alternate
 
-ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
-PODCAST_NS = "https://podcastindex.org/namespace/1.0"
-ATOM_NS = "http://www.w3.org/2005/Atom"
 CHAPTERS_TYPE = "application/json+chapters"
 GENERATOR = "kotocast"
 
 _ITUNES = f"{{{ITUNES_NS}}}"
 _PODCAST = f"{{{PODCAST_NS}}}"
 _ATOM = f"{{{ATOM_NS}}}"
-# lxml writes the declaration with single quotes; Apple's guide shows (and some validators
-# compare) the double-quoted form, so we write it ourselves.
-XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
-
-# A node our extension appends: (tag, attributes, text, children).
-Node = tuple[str, dict[str, str], str | None, tuple[Any, ...]]
-
-_FREQ_LABELS = {"DAILY": "Daily", "WEEKLY": "Weekly", "MONTHLY": "Monthly", "YEARLY": "Yearly"}
-_RRULE_FREQ = re.compile(r"(?:^|;)FREQ=([A-Z]+)")
 
 
 class EpisodeUnrenderable(FeedUnrenderable):
     """An episode handed to :func:`render_feed` lacks what every item needs."""
-
-
-@dataclass(frozen=True, slots=True)
-class AlternateEnclosure:
-    """One ``podcast:alternateEnclosure``: another rendition or language of an item's media.
-
-    Podcast Index ``alternateEnclosure.md``: apps drop one without ``type``, ``length`` and
-    at least one ``podcast:source``; ``lang`` is a BCP 47 tag. Attributes are written in the
-    spec's order (type, length, bitrate, height, lang, title, rel, codecs, default).
-
-    Attributes:
-        type: MIME type (``audio/mpeg``, ``audio/x-m4a``, ``video/mp4``).
-        length_bytes: file size in bytes (> 0).
-        sources: absolute URIs of the same file, preferred first (one ``podcast:source`` each).
-        lang: BCP 47 language of this rendition (``sv``); None for the item's own language.
-        title: short label apps show in a picker (``Svenska``), at most 32 characters.
-        bitrate_bps: average bits per second.
-        height_px: video height in pixels.
-        rel: group name for renditions that belong together.
-        codecs: RFC 6381 codecs string (``mp4a.40.2``).
-        default: this rendition is the item's ``enclosure``.
-    """
-
-    type: str
-    length_bytes: int
-    sources: tuple[str, ...]
-    lang: str | None = None
-    title: str | None = None
-    bitrate_bps: int | None = None
-    height_px: int | None = None
-    rel: str | None = None
-    codecs: str | None = None
-    default: bool = False
 
 
 class PodcastIndexExtension(BaseExtension):  # type: ignore[misc]
@@ -136,221 +105,6 @@ class PodcastIndexExtension(BaseExtension):  # type: ignore[misc]
         return element
 
 
-_ITEMS_OPEN = (
-    f'<channel xmlns:itunes="{ITUNES_NS}" xmlns:podcast="{PODCAST_NS}" xmlns:atom="{ATOM_NS}">'
-)
-
-
-# Parsed markup cannot tell empty text from no text, lxml's serialiser can (<a></a> vs <a/>):
-# an element whose text is "" carries this marker attribute until it gets its text back.
-_EMPTY_TEXT = "kotocast-empty-text"
-
-
-def _parse_items(items: list[str]) -> list[etree._Element]:
-    markup = "".join((_ITEMS_OPEN, *items, "</channel>"))
-    # Our own generated markup: keep CDATA sections as such (as etree.CDATA renders them);
-    # huge_tree lifts libxml2's size limits for feeds with tens of thousands of items. A
-    # parser per call: lxml parsers must not be shared between threads.
-    parser = etree.XMLParser(strip_cdata=False, huge_tree=True, resolve_entities=False)
-    wrapper = etree.fromstring(markup.encode("utf-8"), parser)
-    if f" {_EMPTY_TEXT}=" in markup:
-        for element in wrapper.iterfind(f".//*[@{_EMPTY_TEXT}]"):
-            del element.attrib[_EMPTY_TEXT]
-            element.text = ""
-    return list(wrapper)
-
-
-_PREFIXES = {_ITUNES: "itunes:", _PODCAST: "podcast:", _ATOM: "atom:"}
-_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
-# Attribute values also keep tab/LF/CR as references: the parser would normalise them to spaces.
-_ATTR_ESCAPES = str.maketrans(
-    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
-    | {"\t": "&#9;", "\n": "&#10;", "\r": "&#13;"}
-)
-_NEEDS_TEXT_ESCAPE = re.compile("[&<>\r]")
-_NEEDS_ATTR_ESCAPE = re.compile('[&<>"\t\n\r]')
-# lxml's message for a string it refuses (what feedgen's element building raised).
-_NOT_XML = (
-    "All strings must be XML compatible: Unicode or ASCII, no NULL bytes or control characters"
-)
-
-
-def _text(value: str) -> str:
-    """Escape element text for our item markup."""
-    return value.translate(_TEXT_ESCAPES) if _NEEDS_TEXT_ESCAPE.search(value) else value
-
-
-def _attr(value: str) -> str:
-    """Escape an attribute value for our item markup."""
-    return value.translate(_ATTR_ESCAPES) if _NEEDS_ATTR_ESCAPE.search(value) else value
-
-
-def _value(value: str) -> str:
-    """Return an attribute value as :func:`_node` keeps it (:func:`xml_text`), escaped."""
-    if not (value.isascii() and value.isprintable()):
-        value = xml_text(value)
-    return _attr(value)
-
-
-def _raw(value: str) -> str:
-    """Refuse, like lxml, a value that did not pass :func:`xml_text` and XML cannot carry."""
-    if not (value.isascii() and value.isprintable()) and xml_text(value) != value:
-        raise ValueError(_NOT_XML)
-    return value
-
-
-def _markup(node: Node, out: list[str]) -> None:
-    """Append ``node`` (values already through :func:`xml_text`) as markup to ``out``."""
-    tag, attrs, text, children = node
-    ns, _, local = tag.rpartition("}")
-    name = _PREFIXES[ns + "}"] + local if ns else local
-    out.append("<" + name)
-    if text == "":
-        out.append(f' {_EMPTY_TEXT}=""')
-    for key, value in attrs.items():
-        out.append(f' {key}="{_attr(value)}"')
-    if text is None and not children:
-        out.append("/>")
-        return
-    out.append(">")
-    if text is not None:
-        out.append(_text(text))
-    for child in children:
-        _markup(child, out)
-    out.append(f"</{name}>")
-
-
-_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def _rfc2822(date: datetime) -> str:
-    """Format a UTC ``date`` exactly as feedgen's ``formatRFC2822`` (C locale) does."""
-    if date.year < 1000:  # strftime's unpadded %Y; rare enough to take feedgen's own path
-        return formatRFC2822(date)
-    return (
-        f"{_DAYS[date.weekday()]}, {date.day:02d} {_MONTHS[date.month - 1]} {date.year} "
-        f"{date.hour:02d}:{date.minute:02d}:{date.second:02d} +0000"
-    )
-
-
-def _rfc2822_local(date: datetime) -> str:
-    """Format an aware ``date`` in its own UTC offset (``Mon, 04 Mar 2024 07:00:00 +0200``)."""
-    offset = date.utcoffset()
-    if date.year < 1000 or offset is None or not offset:
-        return _rfc2822(date.astimezone(UTC))
-    minutes = round(offset.total_seconds() / 60)
-    sign, minutes = ("-", -minutes) if minutes < 0 else ("+", minutes)
-    return (
-        f"{_DAYS[date.weekday()]}, {date.day:02d} {_MONTHS[date.month - 1]} {date.year} "
-        f"{date.hour:02d}:{date.minute:02d}:{date.second:02d} {sign}{minutes // 60:02d}"
-        f"{minutes % 60:02d}"
-    )
-
-
-def _append(parent: etree._Element, nodes: Iterable[Node]) -> None:
-    for tag, attrs, text, children in nodes:
-        element = etree.SubElement(parent, tag, attrs)
-        if text is not None:
-            element.text = text
-        if children:
-            _append(element, children)
-
-
-def _node(tag: str, text: str | None = None, children: tuple[Node, ...] = (), **attrs: Any) -> Node:
-    return (
-        tag,
-        {
-            k: v if type(v) is str and v.isascii() and v.isprintable() else xml_text(str(v))
-            for k, v in attrs.items()
-            if v is not None
-        },
-        None if text is None else xml_text(text),
-        children,
-    )
-
-
-def asset_url(base_url: str, key: str) -> str:
-    """Return the absolute URL of a storage object key under ``base_url``.
-
-    Args:
-        base_url: absolute http(s) URL the storage is served from (a path is kept).
-        key: object key (``media/2024/ep-1-3f2a.mp3``); each segment is percent-encoded as
-            UTF-8, so spaces, ``%``, ``#``, ``?`` and non-ASCII survive as data.
-
-    Returns:
-        ``base_url`` + ``/`` + the encoded key.
-
-    Raises:
-        UrlInvalid: base URL not absolute http(s), or the key empty, absolute or holding
-            empty, ``.`` or ``..`` segments (which would leave the storage root).
-    """
-    return _url_prefix(base_url) + _encoded_key(key)
-
-
-def _url_prefix(base_url: str) -> str:
-    parts = urlsplit(base_url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise UrlInvalid(f"{base_url}: base URL is not an absolute http(s) URL")
-    return base_url.rstrip("/") + "/"
-
-
-_SAFE_KEY = re.compile(r"[A-Za-z0-9/._~-]+")
-_BAD_SEGMENT = re.compile(r"(?:^|/)\.{0,2}(?:/|$)")
-
-
-def _encoded_key(key: str) -> str:
-    if not key or _BAD_SEGMENT.search(key):
-        raise UrlInvalid(f"{key!r}: object key is empty, absolute or has empty/./.. segments")
-    if _SAFE_KEY.fullmatch(key):  # the usual slug-and-hash keys: nothing to encode
-        return key
-    return quote(key, safe="/-._~!$'()*+,;=:@")
-
-
-def _number(value: float) -> str:
-    """Format seconds the same way every run: up to 3 decimals, no trailing zeros."""
-    return f"{value:.3f}".rstrip("0").rstrip(".")
-
-
-def _is_url(value: str) -> bool:
-    return value.startswith(("http://", "https://"))
-
-
-def _person_role(person: Person) -> tuple[str, str]:
-    """Return role and group as the Podcast Index taxonomy spells them (lowercase).
-
-    A role outside the group it was given (``producer`` with the default group ``cast``, or
-    an unknown group such as ``crew``) is written in its own group; a role outside the
-    taxonomy is written as given, for ``validate`` to report.
-    """
-    return _taxonomy_role(person.role, person.group)
-
-
-@functools.lru_cache(maxsize=256)
-def _taxonomy_role(role: str, group: str) -> tuple[str, str]:
-    # Cached: the same few roles repeat on every item, and a refused one costs a difflib hint.
-    try:
-        checked = person_role(role, group)
-    except FieldInvalid:
-        try:
-            checked = person_role(role)
-        except FieldInvalid:
-            return role.lower(), group.lower()
-    return checked.role, checked.group
-
-
-def _person(person: Person) -> Node:
-    role, group = _person_role(person)
-    return _node(
-        _PODCAST + "person",
-        person.name,
-        role=role,
-        group=group,
-        img=person.img,
-        href=person.href,
-    )
-
-
 def _transcript(base_url: str, transcript: Transcript, *, rel: str | None) -> str:
     # Markup of _node(_PODCAST + "transcript", url=..., type=..., language=..., rel=...),
     # written directly: one per item on most feeds.
@@ -358,17 +112,6 @@ def _transcript(base_url: str, transcript: Transcript, *, rel: str | None) -> st
     kind, language = _value(transcript.asset.mime_type), _value(transcript.language)
     rel_attr = "" if rel is None else f' rel="{_value(rel)}"'
     return f'<podcast:transcript url="{url}" type="{kind}" language="{language}"{rel_attr}/>'
-
-
-def _update_frequency(value: str, complete: bool) -> Node:
-    match = _RRULE_FREQ.search(value.upper())
-    if match:  # an RFC 5545 rrule: FREQ=WEEKLY;BYDAY=MO
-        label = _FREQ_LABELS.get(match.group(1), match.group(1).title())
-        rrule = value.upper()
-        return _node(
-            _PODCAST + "updateFrequency", label, complete="true" if complete else None, rrule=rrule
-        )
-    return _node(_PODCAST + "updateFrequency", value, complete="true" if complete else None)
 
 
 def _released_at(episode: Episode, language: str | None = None) -> datetime:
@@ -576,9 +319,9 @@ def _channel_nodes(
     nodes.append(_node(_PODCAST + "guid", guid or feed_guid(show, feed_url, language)))
     nodes.append(_node(_PODCAST + "medium", show.medium))
     if update_frequency:
-        nodes.append(_update_frequency(update_frequency, show.complete))
+        nodes.append(update_frequency_node(update_frequency, show.complete))
     nodes.extend(_node(_PODCAST + "txt", txt) for txt in show.txt)
-    nodes.extend(_person(p) for p in show.persons)
+    nodes.extend(person_node(p) for p in show.persons)
     return nodes
 
 
@@ -704,7 +447,7 @@ def _item(
         seen = {(p.name, p.role.lower()) for p in variant.persons}
         channel = [(p.name, p.role.lower()) for p in show.persons]
         hosts = [] if seen.intersection(channel) else list(show.persons)
-        nodes.extend(_person(p) for p in (*hosts, *variant.persons))
+        nodes.extend(person_node(p) for p in (*hosts, *variant.persons))
     for bite in variant.soundbites:
         nodes.append(
             _node(
@@ -747,54 +490,17 @@ def _item(
     return date, "".join((*head, *out, "</item>"))
 
 
-def alternate_enclosure(
-    base_url: str, asset: Asset, *, lang: str | None = None, title: str | None = None
-) -> AlternateEnclosure:
-    """Return the :class:`AlternateEnclosure` of a published ``asset`` under ``base_url``.
-
-    Raises:
-        UrlInvalid: ``base_url`` is not absolute http(s) or the asset's key is unusable.
-    """
-    return AlternateEnclosure(
-        type=asset.mime_type,
-        length_bytes=asset.size_bytes,
-        sources=(asset_url(base_url, asset.key),),
-        lang=lang,
-        title=title,
-        bitrate_bps=None if asset.bitrate_kbps is None else asset.bitrate_kbps * 1000,
-        height_px=asset.height,
-    )
-
-
-_CODEC_LABELS = {"audio/x-m4a": "AAC", "audio/mp4": "AAC", "audio/mpeg": "MP3", "audio/ogg": "Opus"}
-
-
-def rendition_title(mime_type: str, asset: Asset | None = None) -> str:
-    """Return the label apps show for a rendition in their picker (``AAC 96 kbps``, ``720p``).
-
-    alternateEnclosure.md: ``title`` is at most 32 characters.
-    """
-    if mime_type.startswith("video/") and asset is not None and asset.height:
-        return f"{asset.height}p"
-    label = _CODEC_LABELS.get(mime_type, mime_type.partition("/")[2].upper())
-    if asset is not None and asset.bitrate_kbps:
-        label = f"{label} {asset.bitrate_kbps} kbps"
-    return label[:32]
-
-
-def _alternate(alternate: AlternateEnclosure) -> Node:
-    sources = tuple(_node(_PODCAST + "source", uri=uri) for uri in alternate.sources)
-    return _node(
-        _PODCAST + "alternateEnclosure",
-        None,
-        sources,
-        type=alternate.type,
-        length=alternate.length_bytes,
-        bitrate=alternate.bitrate_bps,
-        height=alternate.height_px,
-        lang=alternate.lang,
-        title=alternate.title,
-        rel=alternate.rel,
-        codecs=alternate.codecs,
-        default="true" if alternate.default else None,
-    )
+__all__ = [
+    "ATOM_NS",
+    "CHAPTERS_TYPE",
+    "ITUNES_NS",
+    "PODCAST_NS",
+    "XML_DECLARATION",
+    "AlternateEnclosure",
+    "EpisodeUnrenderable",
+    "alternate_enclosure",
+    "asset_url",
+    "feed_guid",
+    "render_feed",
+    "rendition_title",
+]

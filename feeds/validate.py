@@ -20,7 +20,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from xml.etree.ElementTree import Element, ParseError
@@ -31,18 +30,17 @@ from defusedxml import DefusedXmlException
 from feeds.categories import APPLE_CATEGORIES
 from feeds.errors import FeedUnreadable
 from feeds.guid import PODCAST_GUID_NAMESPACE, is_well_formed_guid, podcast_guid
+from feeds.namespaces import ATOM_NS, ITUNES_NS, PODCAST_NS
 from feeds.validate_tags import (
     check_channel_tags,
     check_document,
     check_episode_numbers,
+    check_html,
     check_item_tags,
     check_media_tags,
     is_language_tag,
 )
 
-ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
-PODCAST_NS = "https://podcastindex.org/namespace/1.0"
-ATOM_NS = "http://www.w3.org/2005/Atom"
 _I = f"{{{ITUNES_NS}}}"
 _P = f"{{{PODCAST_NS}}}"
 _A = f"{{{ATOM_NS}}}"
@@ -79,7 +77,6 @@ MEDIUMS = frozenset(
     }
 )
 DESCRIPTION_MAX_BYTES = 4000
-HTML_TAGS = frozenset({"p", "ol", "ul", "li", "a"})
 
 #: Every rule id this module reports, with what it checks.
 RULES: dict[str, str] = {
@@ -270,7 +267,7 @@ class _Checker:
             size = len(description.encode("utf-8"))  # type: ignore[union-attr]
             if size > DESCRIPTION_MAX_BYTES:
                 self.add("channel-description", where, f"description is {size} bytes (max 4000)")
-            self.check_html(description or "", where)
+            check_html(description or "", where, self.add)
         image = ch.find(_I + "image")
         href = image.get("href", "") if image is not None else ""
         if not href:
@@ -420,7 +417,7 @@ class _Checker:
         explicit = item.findtext(_I + "explicit")
         if explicit is not None:
             self.check_explicit(explicit, where)
-        self.check_html(item.findtext("description") or "", where)
+        check_html(item.findtext("description") or "", where, self.add)
         check_media_tags(item, where, self.add)
         check_item_tags(item, where, self.add)
 
@@ -471,41 +468,6 @@ class _Checker:
             when = when.replace(tzinfo=UTC)
         if when > self.now:
             self.add("pubdate-future", where, f"pubDate {value!r} is in the future: apps hide it")
-
-    def check_html(self, html: str, where: str) -> None:
-        if "<" not in _ALLOWED_TAGS.sub("", html):
-            return  # only <p>, <ol>, <ul>, <li> (what kotocast writes): nothing to report
-        checker = _HtmlSubset()
-        checker.feed(html)
-        checker.close()
-        for tag in sorted(checker.bad_tags):
-            self.add(
-                "description-html",
-                where,
-                f"description uses <{tag}> (Apple allows p, ol, ul, li, a)",
-            )
-        for href in checker.bad_hrefs:
-            self.add("description-html", where, f"description link {href!r} is not http(s)")
-
-
-# Bare allowed tags; a description with no other "<" has no tag the full parser would flag
-# (anything else, <a href> included, goes through _HtmlSubset).
-_ALLOWED_TAGS = re.compile(r"</?(?:p|ol|ul|li)>|</a>")
-
-
-class _HtmlSubset(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.bad_tags: set[str] = set()
-        self.bad_hrefs: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag not in HTML_TAGS:
-            self.bad_tags.add(tag)
-        elif tag == "a":
-            href = dict(attrs).get("href") or ""
-            if not _absolute(href):
-                self.bad_hrefs.append(href)
 
 
 def _absolute(url: str) -> bool:

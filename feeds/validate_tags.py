@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from html.parser import HTMLParser
 from urllib.parse import urlsplit
 from xml.etree.ElementTree import Element
 
 from episodes.errors import FieldInvalid
 from episodes.persons import person_role
+from feeds.namespaces import ATOM_NS, CONTENT_NS, ITUNES_NS, PODCAST_NS, XML_NS
 
-ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
-PODCAST_NS = "https://podcastindex.org/namespace/1.0"
-ATOM_NS = "http://www.w3.org/2005/Atom"
-XML_NS = "http://www.w3.org/XML/1998/namespace"
-CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 _I = f"{{{ITUNES_NS}}}"
 _P = f"{{{PODCAST_NS}}}"
 _A = f"{{{ATOM_NS}}}"
@@ -295,3 +292,41 @@ def check_media_tags(item: Element, where: str, add: Add) -> None:
             _NUMBER.match(bite.get("startTime", "")) and _NUMBER.match(bite.get("duration", ""))
         ):
             add("soundbite", where, "podcast:soundbite startTime/duration are not numbers")
+
+
+def check_html(html: str, where: str, add: Add) -> None:
+    """Check that a description uses only Apple's HTML subset (p, ol, ul, li, a http(s))."""
+    if "<" not in _ALLOWED_TAGS.sub("", html):
+        return  # only <p>, <ol>, <ul>, <li> (what kotocast writes): nothing to report
+    checker = _HtmlSubset()
+    checker.feed(html)
+    checker.close()
+    for tag in sorted(checker.bad_tags):
+        add(
+            "description-html",
+            where,
+            f"description uses <{tag}> (Apple allows p, ol, ul, li, a)",
+        )
+    for href in checker.bad_hrefs:
+        add("description-html", where, f"description link {href!r} is not http(s)")
+
+
+HTML_TAGS = frozenset({"p", "ol", "ul", "li", "a"})
+# Bare allowed tags; a description with no other "<" has no tag the full parser would flag
+# (anything else, <a href> included, goes through _HtmlSubset).
+_ALLOWED_TAGS = re.compile(r"</?(?:p|ol|ul|li)>|</a>")
+
+
+class _HtmlSubset(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.bad_tags: set[str] = set()
+        self.bad_hrefs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in HTML_TAGS:
+            self.bad_tags.add(tag)
+        elif tag == "a":
+            href = dict(attrs).get("href") or ""
+            if not _absolute(href):
+                self.bad_hrefs.append(href)
