@@ -61,7 +61,7 @@ def generate(folder: Path, spec: list[tuple[int, int]]) -> dict[str, str]:
 
 def worker(endpoint: str, bucket: str, folder: str, hashes_file: str) -> None:
     """Publish every file of ``folder`` under media/ plus a feed (run as a subprocess)."""
-    from pipeline.storage import S3Storage
+    from pipeline.s3 import S3Storage
     from pipeline.sync import (
         DOCUMENT_CACHE_CONTROL,
         MEDIA_CACHE_CONTROL,

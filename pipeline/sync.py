@@ -45,7 +45,7 @@ from pipeline.errors import (
     PublishLocked,
     StorageError,
 )
-from pipeline.storage import FetchedObject, Storage, StoredObject, validate_key
+from pipeline.objects import FetchedObject, Storage, StoredObject, validate_key
 
 log = logging.getLogger(__name__)
 

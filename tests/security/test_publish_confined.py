@@ -16,7 +16,8 @@ from episodes.errors import FieldInvalid
 from episodes.model import Asset
 from pipeline.confine import CatalogFile, SourceRefused, check_storage_folder, hash_confined
 from pipeline.publish import media_objects
-from pipeline.storage import LocalFolderStorage, S3Storage, open_storage
+from pipeline.s3 import S3Storage
+from pipeline.storage import LocalFolderStorage, open_storage
 from pipeline.sync import publish_objects
 from tests.storage.conftest import feed_object, render_test_feed
 

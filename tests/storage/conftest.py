@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.storage import S3Storage
+from pipeline.s3 import S3Storage
 from pipeline.sync import DOCUMENT_CACHE_CONTROL, MEDIA_CACHE_CONTROL, PublishObject
 
 from .faultproxy import FaultProxy

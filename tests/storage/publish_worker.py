@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pipeline.storage import S3Storage
+from pipeline.s3 import S3Storage
 from pipeline.sync import publish_objects
 
 from .conftest import feed_object, media_file, render_test_feed

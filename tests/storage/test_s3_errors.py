@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from pipeline.errors import StorageError, StorageUnreachable
-from pipeline.storage import S3Storage, open_storage
+from pipeline.s3 import S3Storage
+from pipeline.storage import open_storage
 from pipeline.sync import publish_objects
 
 from .conftest import SECRET_KEY, feed_object, media_set, render_test_feed

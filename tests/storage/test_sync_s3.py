@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from pipeline.errors import ObjectConflict, PublishLocked, StorageError, UploadFailed
-from pipeline.storage import S3Storage
+from pipeline.s3 import S3Storage
 from pipeline.sync import LOCK_KEY, MANIFEST_KEY, publish_objects
 
 from .conftest import feed_object, media_object, media_set, render_test_feed
