@@ -534,6 +534,37 @@ def _read_feed(source: str) -> bytes:
     return fetch_feed_url(source) if is_http_url(source) else fetch_feed(source)
 
 
+@cli.command("preview")
+@click.option("--at", "at_text", help="The moment to show (ISO 8601 with offset; default: now).")
+@click.option(
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write, outside the show (default: a new temporary folder).",
+)
+@click.option(
+    "--serve", "serve_it", is_flag=True, help="Serve it on 127.0.0.1 with links pointing there."
+)
+@click.option("--port", default=8000, show_default=True, help="Port for --serve.")
+def preview(at_text: str | None, output: Path | None, serve_it: bool, port: int) -> None:
+    """Show the feeds and pages as they would be at --at, without touching storage.
+
+    Nothing is published and no state changes: the safe way to see a scheduled episode.
+    """
+    import tempfile
+
+    from .preview import render_preview
+
+    folder = output or Path(tempfile.mkdtemp(prefix="kotocast-preview-"))
+    base = f"http://127.0.0.1:{port}/" if serve_it else None
+    result = render_preview(Path.cwd(), folder, at=_now(at_text), base_url=base)
+    click.echo(result.summary())
+    if serve_it:
+        from .serve import serve_folder
+
+        click.echo(f"serving {result.folder} at {base} (Ctrl-C to stop)")
+        serve_folder(result.folder, port=port)
+
+
 @cli.command("edit")
 @click.argument("slug")
 @click.option("--language", help="Which language's version (default: the main language).")

@@ -275,3 +275,29 @@ def test_dc_offset_is_named_removed_or_refused_before_the_encode(
     assert refused.code == 1
     assert "DC offset 0.25 of full scale" in refused.err and "LUFS" not in refused.err
     assert not list((show / "media").glob("vino-2*"))
+
+
+def test_preview_shows_a_future_episode_and_touches_nothing(
+    show: Path, run: Run, sources: Path, tmp_path: Path
+) -> None:
+    _add(run, sources / "take1.wav", "yksi")
+    done = run("add", sources / "take2.flac", "--title", "Tuleva", "--slug", "tuleva",
+               "--publish-at", "2030-01-01T09:00:00+02:00")  # fmt: skip
+    assert done.code == 0, done.err
+    assert run("publish", "--now", NOW).code == 0
+    before = tree(show)
+    out = tmp_path / "esikatselu"
+    previewed = run("preview", "--at", "2030-01-02T00:00:00Z", "--output", out)
+    assert previewed.code == 0, previewed.err
+    assert "2 episodes (tuleva, yksi)" in previewed.out
+    feed = feedparser.parse((out / "feed.xml").read_bytes())
+    assert sorted(e.title for e in feed.entries) == ["Jakso yksi", "Tuleva"]
+    for entry in feed.entries:
+        key = entry.enclosures[0].href.removeprefix("https://media.example.org/viikko/")
+        assert (out / key).is_file()
+    assert tree(show) == before  # no state, no storage, no artwork cache
+    assert b"Tuleva" not in (show / "public" / "feed.xml").read_bytes()
+    # The next real publish is untouched by the preview.
+    assert run("publish").code == 0
+    inside = run("preview", "--output", show / "x")
+    assert inside.code == 1 and "inside the show" in inside.err
