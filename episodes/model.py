@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from .podcasting import Location, Podcasting
+from .podcasting import License, Location, Podcasting
 
 EPISODE_TYPES = ("full", "trailer", "bonus")
 SHOW_TYPES = ("episodic", "serial")
@@ -123,6 +123,8 @@ class Variant:
     persons: tuple[Person, ...] = ()
     soundbites: tuple[Soundbite, ...] = ()
     alternates: tuple[Asset, ...] = ()
+    location: Location | None = None  # podcast:location of this episode
+    license: License | None = None  # podcast:license when it differs from the show's
 
     def is_released(self, now: datetime) -> bool:
         """Return whether this variant belongs in its feed at ``now`` (aware datetime)."""

@@ -33,7 +33,7 @@ from .model import (
     Soundbite,
     Transcript,
 )
-from .podcasting import Location
+from .podcasting import License, Location
 from .text import (
     canonical_language,
     check_slug,
@@ -281,6 +281,8 @@ LOCATION = Table(
     [required("name", TITLE), field("geo", PLAIN), field("osm", PLAIN), field("rel", PLAIN)],
 )
 
+LICENSE = Table(License, [required("identifier", PLAIN), field("url", PLAIN)])
+
 CHAPTER = Table(
     Chapter,
     [
@@ -353,6 +355,8 @@ VARIANT_FIELDS = (
     field("persons", list_of(PERSON), ()),
     field("soundbites", list_of(SOUNDBITE), ()),
     field("alternates", list_of(ASSET), ()),
+    field("location", table_of(LOCATION)),
+    field("license", table_of(LICENSE)),
 )
 VARIANT_ALIASES = {"captions": "transcripts"}
 
@@ -380,6 +384,8 @@ FLAT_ORDER = (
     "persons",
     "soundbites",
     "alternates",
+    "location",
+    "license",
 )
 # Written even at their default, so the producer sees them and can edit them.
 ALWAYS_WRITTEN = frozenset({"type"})

@@ -466,6 +466,12 @@ def _item(
         for a in variant.alternates
     )
     nodes.extend(_alternate(a) for a in alternates)
+    if variant.location is not None or variant.license is not None:
+        extra = replace(
+            extra or ItemTags(),
+            location=(extra and extra.location) or variant.location,
+            license=(extra and extra.license) or variant.license,
+        )
     if extra is not None:
         nodes.extend(item_nodes(extra))
     for node in nodes:

@@ -311,3 +311,23 @@ def test_enclosure_prefix_wraps_only_the_enclosure() -> None:
     item = dump(xml)["partytime"]["items"][0]
     assert item["enclosure"]["url"] == prefix + "cdn.example.fi/kotocast/media/ep-001-ab01.mp3"
     assert validate_feed(xml, source="f") == []
+
+
+def test_episode_location_and_license_from_the_episode_file(tmp_path: Any) -> None:
+    from episodes.podcasting import License, Location
+    from episodes.schema import VARIANT_FIELDS, Where, read_fields, write_fields
+
+    ep = episode(1).with_variant(
+        location=Location("Oodi", "geo:60.1738,24.9378", rel="subject"),
+        license=License("cc-by-sa-4.0"),
+    )
+    # The episode file keeps both (schema table), and the feed writes both.
+    table = write_fields(VARIANT_FIELDS, ep.main)
+    assert table["location"] == {"name": "Oodi", "geo": "geo:60.1738,24.9378", "rel": "subject"}
+    back = read_fields(VARIANT_FIELDS, table, Where(tmp_path / "x.toml"))
+    assert back["location"] == ep.main.location and back["license"] == ep.main.license
+    xml = render_feed(show(), [ep], feed_url=FEED_URL, base_url=BASE_URL)
+    item = dump(xml)["partytime"]["items"][0]
+    assert item["podcastLocation"] == {"name": "Oodi", "geo": "geo:60.1738,24.9378"}
+    assert item["license"]["identifier"] == "cc-by-sa-4.0"
+    assert validate_feed(xml, source="f") == []
