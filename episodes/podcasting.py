@@ -275,3 +275,63 @@ def _timeout(w: _Where, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 120:
         raise w.fail("timeout_s", f"must be a number of seconds between 0 and 120, not {value!r}")
     return float(value)
+
+
+def podcasting_config(settings: Podcasting) -> dict[str, dict[str, Any]]:
+    """Return ``settings`` as ``kotocast.toml`` tables (``show``, ``feed``, ``notify`` keys).
+
+    The inverse of :func:`read_podcasting` (``kotocast import`` writes an imported feed's
+    funding, podroll, license, location... with it); values at their default are left out.
+    """
+    show: dict[str, Any] = {}
+    feed: dict[str, Any] = {}
+    notify: dict[str, Any] = {}
+    if settings.funding:
+        show["funding"] = [{"url": f.url, "text": f.text} for f in settings.funding]
+    if settings.podroll:
+        show["podroll"] = [
+            {
+                k: v
+                for k, v in (
+                    ("feed_guid", r.feed_guid),
+                    ("feed_url", r.feed_url),
+                    ("medium", r.medium),
+                )
+                if v
+            }
+            for r in settings.podroll
+        ]
+    if settings.license is not None:
+        show["license"] = settings.license.identifier
+        if settings.license.url:
+            show["license_url"] = settings.license.url
+    if settings.location is not None:
+        where = settings.location
+        show["location"] = {
+            k: v
+            for k, v in (
+                ("name", where.name),
+                ("geo", where.geo),
+                ("osm", where.osm),
+                ("rel", where.rel),
+            )
+            if v
+        }
+    if settings.season_names:
+        show["season_names"] = {str(k): v for k, v in settings.season_names.items()}
+    if settings.apple_podcasts_verify:
+        feed["apple_podcasts_verify"] = settings.apple_podcasts_verify
+    if settings.podroll_own_feeds:
+        feed["podroll_own_feeds"] = True
+    if settings.enclosure_prefix:
+        feed["enclosure_prefix"] = settings.enclosure_prefix
+    n = settings.notify
+    if n.websub_hubs:
+        notify["websub_hubs"] = list(n.websub_hubs)
+    if n.ping_urls is not None:
+        notify["ping_urls"] = list(n.ping_urls)
+    if n.podping_url:
+        notify["podping_url"] = n.podping_url
+    if n.timeout_s != Notify().timeout_s:
+        notify["timeout_s"] = n.timeout_s
+    return {k: v for k, v in (("show", show), ("feed", feed), ("notify", notify)) if v}

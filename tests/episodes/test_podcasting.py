@@ -144,3 +144,16 @@ def test_wrong_values_name_the_file_and_key(tmp_path: Path, extra: str, message:
 def test_wrong_show_values(tmp_path: Path, line: str, message: str) -> None:
     with pytest.raises(ConfigInvalid, match=message):
         _load(tmp_path, BASE + line + "\n")
+
+
+def test_settings_written_back_read_the_same(tmp_path: Path) -> None:
+    import tomlkit
+
+    from episodes.podcasting import podcasting_config, read_podcasting
+
+    settings = _load(tmp_path, FULL).podcasting  # type: ignore[attr-defined]
+    tables = podcasting_config(settings)
+    text = tomlkit.dumps(tables)
+    data = tomlkit.parse(text).unwrap()
+    assert read_podcasting(data, tmp_path / "kotocast.toml") == settings
+    assert podcasting_config(_load(tmp_path, BASE).podcasting) == {}  # type: ignore[attr-defined]
