@@ -6,7 +6,8 @@ Two kinds of call, as Castopod and the Podcast Index document them:
   for each hub; after a change, ``POST hub.mode=publish&hub.url=<feed>`` to every hub.
 * **Pings**: a GET of a URL in which ``{url}`` is replaced by the percent-encoded feed URL.
   The default is the Podcast Index ``hub/pubnotify`` endpoint, which needs no key; it is
-  skipped while the feed lives on a local address (the demo stays offline). A podping
+  skipped while the feed's URL is not one the Index could fetch (localhost, a private
+  address, ``example.org`` and other special-use names: demos and tests stay offline). A podping
   endpoint (``podping_url``) gets the token from :data:`PODPING_TOKEN_ENV` as its
   ``Authorization`` header, as podping.cloud expects.
 
@@ -105,6 +106,32 @@ def is_local_url(url: str) -> bool:
         return False
 
 
+# RFC 2606 / RFC 6761 special-use names: no directory can fetch a feed there.
+_SPECIAL_SUFFIXES = (".example", ".test", ".invalid", ".localhost", ".local", ".internal")
+_EXAMPLE_DOMAINS = ("example.com", "example.net", "example.org")
+
+
+def is_public_url(url: str) -> bool:
+    """Return whether a directory on the internet could fetch ``url``.
+
+    False for this machine (:func:`is_local_url`), private and link-local addresses, and the
+    special-use names of RFC 2606 / 6761 (``example.org``, ``*.test``, ``*.local``...): the
+    default Podcast Index ping is skipped for those (tests and demos stay offline).
+    """
+    if is_local_url(url):
+        return False
+    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        domain = "." + host
+        return not (
+            domain.endswith(_SPECIAL_SUFFIXES)
+            or any(domain.endswith("." + name) for name in _EXAMPLE_DOMAINS)
+        )
+    return address.is_global
+
+
 def ping_url(template: str, feed_url: str) -> str:
     """Return ``template`` with ``{url}`` replaced by the percent-encoded ``feed_url``."""
     return template.replace("{url}", quote(feed_url, safe=""))
@@ -123,7 +150,7 @@ def _calls(
         for template in pings:
             # The default directory ping cannot fetch a feed on this machine; listed ones can.
             default = settings.ping_urls is None
-            skip = "feed URL is local" if default and is_local_url(feed) else None
+            skip = "feed URL is not public" if default and not is_public_url(feed) else None
             calls.append(_Call("ping", ping_url(template, feed), feed, "GET", skip_reason=skip))
         if settings.podping_url:
             auth = (("Authorization", token),) if token else ()

@@ -16,6 +16,7 @@ from pipeline.notify import (
     PODPING_TOKEN_ENV,
     NotifySettings,
     is_local_url,
+    is_public_url,
     notify,
     ping_url,
 )
@@ -185,3 +186,25 @@ def test_ping_url_encodes_the_feed_url() -> None:
 )
 def test_local_urls(url: str, local: bool) -> None:
     assert is_local_url(url) is local
+
+
+@pytest.mark.parametrize(
+    ("url", "public"),
+    [
+        ("https://media.kotona.fi/feed.xml", True),
+        ("https://93.184.215.14/feed.xml", True),
+        ("https://media.example.org/feed.xml", False),
+        ("https://example.com/feed.xml", False),
+        ("http://show.test/feed.xml", False),
+        ("http://nas.local/feed.xml", False),
+        ("http://10.0.0.5/feed.xml", False),
+        ("http://192.168.1.20/feed.xml", False),
+        ("http://localhost:8000/feed.xml", False),
+    ],
+)
+def test_the_default_ping_is_only_for_feeds_a_directory_can_fetch(url: str, public: bool) -> None:
+    assert is_public_url(url) is public
+
+
+def test_default_ping_skips_example_domains_without_a_network_call() -> None:
+    assert notify([FEED], NotifySettings(), environ={}) == []
