@@ -7,6 +7,7 @@ bug and keeps its traceback.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -705,6 +706,12 @@ def demo(directory: Path) -> None:
     is_flag=True,
     help="Keep the original MP3/M4A/MP4 files byte for byte (no re-encoding).",
 )
+@click.option(
+    "--allow-private-network",
+    is_flag=True,
+    help="Also fetch from private, loopback and link-local addresses (an intranet host); "
+    "same as KOTOCAST_ALLOW_PRIVATE_NETWORK=1.",
+)
 @click.option("--now", "now_text", hidden=True, help="Pretend the time is this (tests).")
 def import_(
     source: str,
@@ -712,6 +719,7 @@ def import_(
     base_url: str,
     storage: str,
     keep_audio: bool,
+    allow_private_network: bool,
     now_text: str | None,
 ) -> None:
     """Import a podcast from its feed into DIRECTORY, keeping every guid.
@@ -720,6 +728,7 @@ def import_(
     adds only the episodes whose guid DIRECTORY does not hold yet. Exits 1 if anything was
     skipped (each is named on stderr); run it again to retry and resume downloads.
     """
+    from .download import DownloadLimits
     from .importer import ImportRequest, import_feed
 
     request = ImportRequest(
@@ -729,6 +738,8 @@ def import_(
         storage=storage,
         keep_audio=keep_audio,
     )
+    if allow_private_network:
+        request = dataclasses.replace(request, limits=DownloadLimits(allow_private_network=True))
     with _progress_bar("importing") as progress:
         report = import_feed(request, now=_now(now_text), progress=progress)
     for note in report.notes:

@@ -19,6 +19,7 @@ from episodes.chapters import read_chapters
 from episodes.errors import FieldInvalid
 from episodes.model import Chapter, Episode, Variant
 from episodes.text import (
+    BIDI_CONTROLS,
     DESCRIPTION_MAX_BYTES,
     TITLE_MAX_CHARS,
     canonical_language,
@@ -135,7 +136,8 @@ def import_item(
     transcripts = _fetch_transcripts(
         item, base, downloads, limits, what, skipped, notes, default_language=language
     )
-    title = clean_title(cut_chars(item.title, TITLE_MAX_CHARS), f"{what}: title")
+    title = without_bidi(item.title, f"{what}: title", notes)
+    title = clean_title(cut_chars(title, TITLE_MAX_CHARS), f"{what}: title")
     description = description_text(item.description, f"{what}: description", notes)
     if kept is not None and keep_audio:
         episode = _keep_original(
@@ -360,6 +362,7 @@ def _fetch_transcripts(
 
 
 def description_text(text: str, what: str, notes: list[str]) -> str:
+    text = without_bidi(text, what, notes)
     cut = cut_bytes(text, DESCRIPTION_MAX_BYTES)
     if cut != text:
         notes.append(f"{what}: shortened to Apple's {DESCRIPTION_MAX_BYTES} bytes")
@@ -399,6 +402,19 @@ def unique_slug(title: str, taken: set[str]) -> str:
     while slug in taken:
         slug, n = f"{base}-{n}", n + 1
     return slug
+
+
+def without_bidi(text: str, what: str, notes: list[str]) -> str:
+    """Remove bidi override/isolate controls from a foreign feed's text, with a note.
+
+    kotocast refuses them in what producers type (they can make a title read differently
+    from what it says); from another host's feed they are removed instead, so one spoofed
+    title does not keep an episode out of the import.
+    """
+    cleaned = BIDI_CONTROLS.sub("", text)
+    if cleaned != text:
+        notes.append(f"{what}: removed bidi control characters (U+202A-U+202E, U+2066-U+2069)")
+    return cleaned
 
 
 def cut_chars(text: str, limit: int) -> str:

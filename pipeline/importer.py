@@ -73,6 +73,7 @@ from .import_episode import (
     oldest_first,
     unique_slug,
     url_hash,
+    without_bidi,
 )
 from .workspace import write_new_config
 
@@ -301,14 +302,15 @@ def create_workspace(
         What was skipped (the artwork, when it cannot be downloaded or used), or ``None``.
     """
     directory = request.directory
-    title = clean_title(cut_chars(show.title, TITLE_MAX_CHARS), "channel title")
+    title = without_bidi(show.title, "channel title", notes)
+    title = clean_title(cut_chars(title, TITLE_MAX_CHARS), "channel title")
     language = _language(show.language, notes)
     category, subcategory = _apple_category(show.category, show.subcategory, notes)
     email = show.owner_email or ""
     if "@" not in email:
         notes.append("the feed has no itunes:owner email: set show.email in kotocast.toml")
         email = "owner@example.invalid"
-    author = show.author or show.owner_name or title
+    author = without_bidi(show.author or show.owner_name or title, "itunes:author", notes)
     base_url = request.base_url if request.base_url.endswith("/") else request.base_url + "/"
     if not base_url.startswith(("http://", "https://")):
         raise FieldInvalid("--base-url", f"{request.base_url!r} is not an http(s) URL")

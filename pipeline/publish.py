@@ -26,7 +26,6 @@ from feeds.errors import FeedInvalid, GuardRefused
 from feeds.guard import check_continuity
 from feeds.validate import validate_feed
 
-from .assets import sha256_file
 from .builddate import stamp_build_dates
 from .confine import CatalogFile, check_files, hash_confined
 from .notify import Notification, NotifySettings, notify
@@ -341,7 +340,8 @@ def show_artwork(workspace: Path, show: Show, *, cache: bool = True) -> Asset | 
     source = workspace / show.image
     if not source.is_file():
         raise FieldInvalid("kotocast.toml: show.image", f"{source} is not a file")
-    source_hash = sha256_file(source)[:12]
+    # Hashed through the confined open: a symlink or FIFO named as artwork is refused.
+    source_hash = hash_confined(workspace, show.image)[1][:12]
     for cached in sorted((workspace / "images").glob(f"show-{source_hash}.*")):
         return _asset_for(workspace, cached)
     from media.artwork import prepare_artwork  # Pillow: only when the artwork changed
