@@ -124,6 +124,8 @@ RULES: dict[str, str] = {
     "license": "podcast:license identifier (and absolute url)",
     "hub-link": 'atom:link rel="hub" (WebSub) href is an absolute http(s) URL',
     "location": "podcast:location has a name",
+    "trailer": "podcast:trailer has an absolute url, an RFC 2822 pubdate and a title",
+    "images": "podcast:images srcset lists absolute URLs with widths (URL 600w)",
 }
 
 _RFC2822 = re.compile(

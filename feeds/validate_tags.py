@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 from xml.etree.ElementTree import Element
@@ -152,6 +153,16 @@ def check_channel_tags(ch: Element, where: str, add: Add) -> None:
     """Check the Podcast Index channel tags kotocast writes beyond the basics."""
     for person in ch.findall(_P + "person"):
         check_person(person, where, add)
+    for trailer in ch.findall(_P + "trailer"):
+        url, date = trailer.get("url", ""), trailer.get("pubdate", "")
+        if not _absolute(url) or not _is_rfc2822(date) or not (trailer.text or "").strip():
+            add(
+                "trailer",
+                where,
+                f"podcast:trailer needs an absolute url, an RFC 2822 pubdate and a title "
+                f"(url {url!r}, pubdate {date!r})",
+            )
+    check_images(ch, where, add)
     for funding in ch.findall(_P + "funding"):
         url, text = funding.get("url", ""), (funding.text or "").strip()
         if not _absolute(url):
@@ -216,10 +227,31 @@ def is_rrule(value: str) -> bool:
     return fields.get("FREQ") in _RRULE_FREQ
 
 
+def check_images(element: Element, where: str, add: Add) -> None:
+    """Check ``podcast:images srcset``: comma-separated ``URL WIDTHw`` entries."""
+    for images in element.findall(_P + "images"):
+        entries = [e.split() for e in (images.get("srcset") or "").split(",") if e.strip()]
+        bad = [
+            " ".join(e)
+            for e in entries
+            if len(e) != 2 or not _absolute(e[0]) or not re.fullmatch(r"[1-9][0-9]*w", e[1])
+        ]
+        if not entries or bad:
+            add("images", where, f"podcast:images srcset entries not 'URL 600w': {bad or '(none)'}")
+
+
+def _is_rfc2822(value: str) -> bool:
+    try:
+        return parsedate_to_datetime(value) is not None
+    except (TypeError, ValueError, IndexError):
+        return False
+
+
 def check_item_tags(item: Element, where: str, add: Add) -> None:
     """Check item persons and the duration format."""
     for person in item.findall(_P + "person"):
         check_person(person, where, add)
+    check_images(item, where, add)
     duration = item.findtext(_I + "duration")
     if duration is not None and not is_duration(duration):
         add(

@@ -151,6 +151,24 @@ CASES = [
         "<itunes:new-feed-url>feed.xml</itunes:new-feed-url><itunes:type>",
     ),
     ("rss-root", 'version="2.0"', 'version="0.91"'),
+    (
+        "trailer",
+        "<podcast:txt>",
+        '<podcast:trailer url="t.mp3" pubdate="Mon, 26 Feb 2024 05:00:00 +0000">T'
+        "</podcast:trailer><podcast:txt>",
+    ),
+    (
+        "trailer",
+        "<podcast:txt>",
+        '<podcast:trailer url="https://x.org/t.mp3" pubdate="2024-02-26">T'
+        "</podcast:trailer><podcast:txt>",
+    ),
+    ("images", "<podcast:txt>", '<podcast:images srcset="cover.jpg 600w"/><podcast:txt>'),
+    (
+        "images",
+        "<podcast:soundbite",
+        '<podcast:images srcset="https://x.org/a.jpg 600"/><podcast:soundbite',
+    ),
 ]
 
 
