@@ -153,11 +153,11 @@ def normalize_audio(
     ]
     duration_s = sum(durations) - sum(fades)
 
-    def join_graph(first_input: int, label: str) -> JoinGraph:
+    def join_graph(first_input: int, label: str, *, keep_rate: bool = False) -> JoinGraph:
         return build_join_graph(
             sources,
             channels=encoding.channels,
-            sample_rate_hz=encoding.sample_rate_hz,
+            sample_rate_hz=None if keep_rate else encoding.sample_rate_hz,
             crossfade_s=crossfade_s,
             durations_s=durations,
             first_input=first_input,
@@ -174,12 +174,16 @@ def normalize_audio(
     check_source = source_true_peak and not analysis_true_peak
     with tempfile.TemporaryDirectory(prefix="kotocast-loudness-") as work:
         workdir = Path(work)
+        # One source without a pre-filter is measured at its own rate (loudness does not
+        # depend on it; resampling costs more than the meter); only the excerpt is resampled.
+        keep_rate = len(sources) == 1 and pre_filter is None
         analysis = analyse(
-            join_graph(0, "joined"),
+            join_graph(0, "joined", keep_rate=keep_rate),
             path=body,
             workdir=workdir,
             duration_s=duration_s,
             true_peak=analysis_true_peak,
+            excerpt_rate_hz=encoding.sample_rate_hz if keep_rate else None,
             progress=_scaled(progress, 0.0, _MEASURE_SHARE * 0.8),
         )
         measured = analysis.loudness

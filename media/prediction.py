@@ -7,7 +7,7 @@ the next real recording. So it is measured, in two cheap steps:
 
 1. **Analysis pass** (the whole programme, streamed): integrated loudness (full precision,
    from ``ebur128``'s frame metadata) and peak; at the same time an *excerpt* is written: a
-   3-second chunk every few seconds spread over the whole programme, 30-60 s in all, already
+   3-second chunk every few seconds spread over the whole programme, 20-45 s in all, already
    joined, downmixed, pre-filtered and at the output rate.
 2. **Prediction** (the excerpt only): (a) the excerpt split into branches at a few candidate
    gains, each limited exactly as the encode will limit and metered — the limiter's loss as a
@@ -50,10 +50,10 @@ log = logging.getLogger(__name__)
 
 # The excerpt: chunks of this length, spread evenly, EXCERPT_SHARE of the programme but at
 # least EXCERPT_MIN_S and at most EXCERPT_MAX_S (the whole programme when that is shorter).
-CHUNK_S = 3.0
-EXCERPT_SHARE = 0.08
-EXCERPT_MIN_S = 30.0
-EXCERPT_MAX_S = 60.0
+CHUNK_S = 1.0
+EXCERPT_SHARE = 0.05
+EXCERPT_MIN_S = 20.0
+EXCERPT_MAX_S = 45.0
 # Candidate gains into a 0 dBFS ceiling, relative to the gain that would hit the target with
 # no limiter and no encoder loss. Wide enough for a dense-transient source (3-4 LU of limiter
 # loss) and a lower ceiling chosen after the encoder's overshoot is known.
@@ -97,9 +97,10 @@ class Prediction:
         measured limiter curve (so the extra limiting is paid for).
         """
         limit = self.limit_dbfs - (peak_over_db + 0.3 if peak_over_db > 0 else 0.0)
+        # Too loud by error_lu: as if the encoder had taken that much less.
         return _solve(
             target,
-            encoder_loss_lu=self.encoder_loss_lu + error_lu,
+            encoder_loss_lu=self.encoder_loss_lu - error_lu,
             limit_dbfs=limit,
             overshoot_db=self.overshoot_db,
             programme_lufs=self.programme_lufs,
@@ -124,6 +125,7 @@ def analyse(
     workdir: Path,
     duration_s: float,
     true_peak: bool,
+    excerpt_rate_hz: int | None = None,
     progress: Callable[[float], None] | None = None,
 ) -> Analysis:
     """Measure the whole (joined, downmixed) programme and write its excerpt, in one pass.
@@ -135,6 +137,9 @@ def analyse(
         duration_s: Programme length (picks the excerpt's spacing; progress).
         true_peak: Meter true peak (4x oversampled, about three times the cost of the
             loudness alone) instead of the sample peak.
+        excerpt_rate_hz: Resample the excerpt (only) to this rate, for a ``join`` that keeps
+            the source's rate (resampling the whole programme to measure it costs more than
+            the meter).
         progress: Called with a fraction 0..1.
 
     Raises:
@@ -144,6 +149,8 @@ def analyse(
     excerpt = workdir / "excerpt.wav"
     select = excerpt_select(duration_s)
     keep = f"aselect='{select}',asetpts=N/SR/TB" if select else "anull"
+    if excerpt_rate_hz is not None:
+        keep += f",aresample={excerpt_rate_hz}"
     graph = (
         f"{join.graph};[{join.label}]asplit=2[whole][part];"
         f"[whole]{_meter(meter, true_peak=true_peak)}[m];[part]{keep}[x]"
@@ -229,9 +236,15 @@ def predict(
         with ThreadPoolExecutor(max_workers=2) as pool:
             jobs = [
                 pool.submit(
-                    _limiter_curve, analysis.excerpt, part, path=path, workdir=workdir, tag=tag
+                    _limiter_curve,
+                    analysis.excerpt,
+                    part,
+                    path=path,
+                    workdir=workdir,
+                    tag=tag,
+                    plain_meter=tag == "a",
                 )
-                for tag, part in (("a", candidates[::2]), ("b", candidates[1::2]))
+                for tag, part in (("a", candidates[:2]), ("b", candidates[2:]))
             ]
             (excerpt_lufs, excerpt_peak, curve), (_, _, more) = (j.result() for j in jobs)
             curve += more
@@ -281,12 +294,24 @@ def predict(
 
 
 def _limiter_curve(
-    excerpt: Path, candidates: Sequence[float], *, path: Path, workdir: Path, tag: str
+    excerpt: Path,
+    candidates: Sequence[float],
+    *,
+    path: Path,
+    workdir: Path,
+    tag: str,
+    plain_meter: bool = True,
 ) -> tuple[float, float, list[tuple[float, float]]]:
-    """Meter the excerpt as is and after each candidate gain into a 0 dBFS limiter."""
+    """Meter the excerpt as is and after each candidate gain into a 0 dBFS limiter.
+
+    Without ``plain_meter`` the excerpt's own loudness and peak come back as NaN.
+    """
     n = len(candidates)
     files = [workdir / f"limit-{tag}{k}.txt" for k in range(n)]
     plain = workdir / f"excerpt-{tag}.txt"
+    if not plain_meter:
+        plain_curve = _limited(excerpt, candidates, files, path=path)
+        return math.nan, math.nan, plain_curve
     parts = [f"[0:a:0]asplit={n + 1}" + "".join(f"[b{k}]" for k in range(n + 1))]
     parts.append(f"[b{n}]{_meter(plain, true_peak=False)}[o{n}]")
     for k, gain in enumerate(candidates):
@@ -311,6 +336,31 @@ def _limiter_curve(
         for gain, file, summary in zip(candidates, files, limited, strict=True)
     ]
     return excerpt_lufs, plain_summary.true_peak_dbtp, curve
+
+
+def _limited(
+    excerpt: Path, candidates: Sequence[float], files: Sequence[Path], *, path: Path
+) -> list[tuple[float, float]]:
+    """Only the limited branches of :func:`_limiter_curve` (the other core's half)."""
+    n = len(candidates)
+    parts = [f"[0:a:0]asplit={n}" + "".join(f"[b{k}]" for k in range(n))]
+    for k, gain in enumerate(candidates):
+        parts.append(f"[b{k}]{limiter_filter(gain, 0.0)},{_meter(files[k], true_peak=False)}[o{k}]")
+    outputs: list[str] = []
+    for k in range(n):
+        outputs += ["-map", f"[o{k}]", "-f", "null", "-"]
+    stderr = run_ffmpeg(
+        ["-i", str(excerpt), "-filter_complex", ";".join(parts), *outputs],
+        path=path,
+        what="limiter prediction failed",
+    )
+    summaries = parse_ebur128_summaries(stderr)
+    if len(summaries) != n:
+        raise EncodeFailed(f"{path}: limiter prediction failed: ebur128 printed no summary")
+    return [
+        (gain, read_integrated(file, summaries[key].integrated_lufs))
+        for gain, file, key in zip(candidates, files, sorted(summaries), strict=True)
+    ]
 
 
 def _encoder_probe(
