@@ -583,6 +583,14 @@ def preview(at_text: str | None, output: Path | None, serve_it: bool, port: int)
 @click.option(
     "--person", "persons", multiple=True, help="'Name:role'; replaces the list. Repeatable."
 )
+@click.option("--image", type=click.Path(path_type=Path), help="New episode artwork.")
+@click.option(
+    "--transcript",
+    "transcripts",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="WebVTT/SubRip file replacing the transcript in its language. Repeatable.",
+)
 @click.option("--force", is_flag=True, help="Allow a number another episode already has.")
 @click.option("--now", "now_text", hidden=True, help="Pretend the time is this (tests).")
 def edit_(slug: str, now_text: str | None, persons: tuple[str, ...], **opts: Any) -> None:

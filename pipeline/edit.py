@@ -47,14 +47,14 @@ from .assets import staging
 from .lock import catalog_lock
 from .numbers import check_number_free
 from .publish import read_state
-from .sidefiles import stage_chapters
+from .sidefiles import read_transcripts, stage_chapters, stage_image, stage_transcript
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[float], None]
 
 # Fields whose value is also written into the media file's tags.
-TAGGED = ("title", "description", "publish_at", "number", "chapters")
+TAGGED = ("title", "description", "publish_at", "number", "chapters", "image")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +73,8 @@ class EditRequest:
     draft: bool | None = None
     chapters: Path | None = None
     persons: tuple[str, ...] | None = None
+    image: Path | None = None  # episode artwork (also the MP3's cover while unpublished)
+    transcripts: tuple[Path, ...] = ()  # replace the transcript in each file's language
     force: bool = False  # allow a (season, number) another episode has
 
 
@@ -139,6 +141,11 @@ def edit_episode(workspace: Path, request: EditRequest, *, now: datetime) -> Edi
         episode, episodes = _find(workspace, show, request.slug)
         old = _variant(show, episode, request.language)
         variant, identity, changed, notes = _apply(request, show, episode, old, now)
+        # Files are read and checked before anything is staged.
+        artwork = prepare_artwork(request.image) if request.image is not None else None
+        texts = read_transcripts(request.transcripts, old.language)
+        changed += ["image"] if artwork is not None else []
+        changed += ["transcripts"] if texts else []
         if not changed:
             return Edited(episode.slug, ())
         season = identity.get("season", episode.season)
@@ -153,8 +160,21 @@ def edit_episode(workspace: Path, request: EditRequest, *, now: datetime) -> Edi
         tag_change = [f for f in changed if f in TAGGED]
         removed: tuple[str, ...] = ()
         with staging(workspace) as stage:
+            stem = _stem(show, episode, variant)
+            if artwork is not None:
+                updated = replace(updated, image=stage_image(stage, episode.slug, artwork))
+            if texts:
+                video = show.medium == "video"
+                made = [
+                    stage_transcript(stage, f"{episode.slug}-{lang.lower()}", c, lang, webvtt=video)
+                    for c, lang in texts
+                ]
+                kept = [
+                    t for t in variant.transcripts if t.language not in {m.language for m in made}
+                ]
+                variant = replace(variant, transcripts=(*kept, *made))
+                updated = updated.with_variant(variant.language, transcripts=variant.transcripts)
             if "chapters" in changed:
-                stem = _stem(show, episode, variant)
                 variant = replace(
                     variant, chapters_file=stage_chapters(stage, stem, variant.chapters)
                 )

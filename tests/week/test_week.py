@@ -301,3 +301,20 @@ def test_preview_shows_a_future_episode_and_touches_nothing(
     assert run("publish").code == 0
     inside = run("preview", "--output", show / "x")
     assert inside.code == 1 and "inside the show" in inside.err
+
+
+def test_edit_image_and_transcript_before_publishing(
+    show: Path, run: Run, sources: Path, tmp_path: Path
+) -> None:
+    _add(run, sources / "take1.wav", "yksi")
+    cover = mediagen.make_cover(tmp_path / "jakso.png", 1400)
+    vtt = tmp_path / "yksi.fi.vtt"
+    vtt.write_text("WEBVTT\n\n00:00.000 --> 00:02.000\n<v Tuottaja>Hei.\n", encoding="utf-8")
+    edited = run("edit", "yksi", "--image", cover, "--transcript", vtt)
+    assert edited.code == 0, edited.err
+    episode = load_episode(show, "yksi")
+    assert episode.image is not None and (show / episode.image.path).is_file()
+    assert [t.language for t in episode.transcripts] == ["fi"]
+    assert episode.media is not None
+    apic = ID3(show / episode.media.path).getall("APIC")
+    assert apic and apic[0].data == (show / episode.image.path).read_bytes()
