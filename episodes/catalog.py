@@ -198,7 +198,9 @@ def _read_variants(raw: Any, shared: Mapping[str, Any], where: schema.Where) -> 
                 raise sub.fail(key, schema.unknown_key_message(key, _VARIANT_KEYS))
         if "language" not in table:
             raise sub.fail("language", "is missing")
-        aliased = {schema.VARIANT_ALIASES.get(k, k): v for k, v in table.items()}
+        aliased: dict[str, Any] = {
+            schema.VARIANT_ALIASES.get(str(k), str(k)): v for k, v in table.items()
+        }
         values = schema.read_fields(schema.VARIANT_FIELDS, {**shared, **aliased}, sub)
         if values["language"] in seen:
             raise sub.fail("language", f"a second variant in {values['language']!r}")

@@ -211,7 +211,7 @@ class Table:
         for name in data:
             if name not in self.known:
                 raise sub.fail(name, unknown_key_message(name, self.by_key))
-        aliased = {self.aliases.get(k, k): v for k, v in data.items()}
+        aliased: dict[str, Any] = {self.aliases.get(str(k), str(k)): v for k, v in data.items()}
         return self.cls(**read_fields(self.fields, aliased, sub))
 
     def write(self, obj: Any) -> dict[str, Any]:

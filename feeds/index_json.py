@@ -87,7 +87,7 @@ def render_index_json(show: Show, episodes: Sequence[Episode], links: SiteLinks)
                         "page": f"{links.pages[v.language]}#{e.slug}"
                         if v.language in links.pages
                         else None,
-                        "media": _media(base, v.media),
+                        "media": _media(base, v.media),  # type: ignore[arg-type]
                         "captions": [
                             {
                                 "language": c.language,
@@ -99,7 +99,7 @@ def render_index_json(show: Show, episodes: Sequence[Episode], links: SiteLinks)
                         ],
                     }
                     for v in e.variants
-                    if v.language in links.feeds
+                    if v.language in links.feeds and v.media is not None
                 ],
             }
             for e in ordered

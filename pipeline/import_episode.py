@@ -97,9 +97,9 @@ def import_item(
     """
     video = medium == "video"
     if item.enclosure.mime_type.startswith("video/") != video:
-        kind = "a video" if not video else "an audio"
+        show_kind = "a video" if video else "an audio"
         raise DownloadFailed(
-            f"{item.enclosure.url}: {item.enclosure.mime_type} enclosure in {kind} show "
+            f"{item.enclosure.url}: {item.enclosure.mime_type} enclosure in {show_kind} show "
             "(kotocast imports a feed as an audio or a video show, not both)"
         )
     url = absolute_url(item.enclosure.url, base)
@@ -113,7 +113,7 @@ def import_item(
         progress=lambda f: progress(f * (1 - encode_share)),
     )
     kind = sniff_audio(media.path)
-    kept = (KEPT_VIDEO if video else KEPT_AUDIO).get(kind or "")
+    kept: tuple[str, str] | None = (KEPT_VIDEO if video else KEPT_AUDIO).get(kind or "")
     if media.content_type.startswith("text/") or (keep_audio and kept is None):
         head = first_bytes(media.path, media)
         media.path.unlink(missing_ok=True)

@@ -1,4 +1,4 @@
-"""Build the compatibility fixtures: workspaces written and published by kotocast 0.1 (commit 4eab18f).
+"""Build the compatibility fixtures: workspaces written and published by kotocast 0.1 (4eab18f).
 
 Run once with the *previous release's* code first on the path, e.g.::
 
@@ -55,9 +55,34 @@ def speech(path: Path, text: str, voice: str = "fi") -> Path:
 
 def video(path: Path, sound: Path) -> Path:
     sh(
-        "ffmpeg", "-nostdin", "-y", "-f", "lavfi", "-i", "testsrc2=size=160x90:rate=15:d=2",
-        "-i", str(sound), "-map", "0:v", "-map", "1:a", "-t", "2", "-c:v", "libx264",
-        "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-af", "apad=whole_dur=2", "-c:a", "aac", "-b:a", "64k", str(path),
+        "ffmpeg",
+        "-nostdin",
+        "-y",
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=160x90:rate=15:d=2",
+        "-i",
+        str(sound),
+        "-map",
+        "0:v",
+        "-map",
+        "1:a",
+        "-t",
+        "2",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+        "-af",
+        "apad=whole_dur=2",
+        "-c:a",
+        "aac",
+        "-b:a",
+        "64k",
+        str(path),
     )
     return path
 
@@ -91,10 +116,23 @@ def build_podcast(tmp: Path, out: Path) -> None:
     src.mkdir()
     ws = tmp / "kotona"
     kotocast(
-        tmp, "init", str(ws), "--title", "Kotona Suomessa", "--author", "Kotoutumishanke",
-        "--email", "podcast@example.org", "--language", "fi", "--image", str(cover(src / "c.png")),
-        "--base-url", "https://media.example.org/kotona/",
-        "--description", "Haastatteluja **kotoutumisesta**.",
+        tmp,
+        "init",
+        str(ws),
+        "--title",
+        "Kotona Suomessa",
+        "--author",
+        "Kotoutumishanke",
+        "--email",
+        "podcast@example.org",
+        "--language",
+        "fi",
+        "--image",
+        str(cover(src / "c.png")),
+        "--base-url",
+        "https://media.example.org/kotona/",
+        "--description",
+        "Haastatteluja **kotoutumisesta**.",
     )
     chapters = src / "ch.txt"
     chapters.write_text("00:00:00 Alku\n00:00:01 Vieras\n")
@@ -103,14 +141,59 @@ def build_podcast(tmp: Path, out: Path) -> None:
     a = speech(src / "a.wav", "Tervetuloa kuuntelemaan.")
     b = speech(src / "b.wav", "Tänään puhumme työstä.")
     c = speech(src / "c.wav", "Asuminen ja vuokrasopimus.")
-    kotocast(ws, "add", str(a), "--title", "Tervetuloa Suomeen", "--slug", "tervetuloa",
-             "--description", "Ensimmäiset viikot.", "--publish-at", "2026-03-01T09:00:00+02:00",
-             "--chapters", str(chapters), "--transcript", str(vtt), "--person", "Aino Koskinen:host",
-             "--person", "Omar Ali:guest", "--soundbite", "0+1.5", "--now", NOW)
-    kotocast(ws, "add", str(b), "--title", "Työnhaku & kielitaito", "--slug", "tyonhaku",
-             "--season", "1", "--publish-at", "2026-03-01T12:00:00+02:00", "--now", NOW)
-    kotocast(ws, "add", str(c), "--title", "Asuminen", "--slug", "asuminen",
-             "--publish-at", "2026-04-01T09:00:00+03:00", "--now", NOW)
+    kotocast(
+        ws,
+        "add",
+        str(a),
+        "--title",
+        "Tervetuloa Suomeen",
+        "--slug",
+        "tervetuloa",
+        "--description",
+        "Ensimmäiset viikot.",
+        "--publish-at",
+        "2026-03-01T09:00:00+02:00",
+        "--chapters",
+        str(chapters),
+        "--transcript",
+        str(vtt),
+        "--person",
+        "Aino Koskinen:host",
+        "--person",
+        "Omar Ali:guest",
+        "--soundbite",
+        "0+1.5",
+        "--now",
+        NOW,
+    )
+    kotocast(
+        ws,
+        "add",
+        str(b),
+        "--title",
+        "Työnhaku & kielitaito",
+        "--slug",
+        "tyonhaku",
+        "--season",
+        "1",
+        "--publish-at",
+        "2026-03-01T12:00:00+02:00",
+        "--now",
+        NOW,
+    )
+    kotocast(
+        ws,
+        "add",
+        str(c),
+        "--title",
+        "Asuminen",
+        "--slug",
+        "asuminen",
+        "--publish-at",
+        "2026-04-01T09:00:00+03:00",
+        "--now",
+        NOW,
+    )
     kotocast(ws, "publish", "--now", NOW)
     snapshot(ws, out / "podcast")
 
@@ -120,24 +203,83 @@ def build_video(tmp: Path, out: Path) -> None:
     src.mkdir()
     ws = tmp / "arki"
     kotocast(
-        tmp, "init", str(ws), "--title", "Arki Suomessa", "--author", "Kotoutumishanke",
-        "--email", "video@example.org", "--language", "fi", "--medium", "video",
-        "--languages", "fi,en,ar", "--image", str(cover(src / "c.png")),
-        "--base-url", "https://media.example.org/arki/",
-        "--description", "Lyhyitä videoita arjesta.",
+        tmp,
+        "init",
+        str(ws),
+        "--title",
+        "Arki Suomessa",
+        "--author",
+        "Kotoutumishanke",
+        "--email",
+        "video@example.org",
+        "--language",
+        "fi",
+        "--medium",
+        "video",
+        "--languages",
+        "fi,en,ar",
+        "--image",
+        str(cover(src / "c.png")),
+        "--base-url",
+        "https://media.example.org/arki/",
+        "--description",
+        "Lyhyitä videoita arjesta.",
     )
     fi = video(src / "fi.mp4", speech(src / "fi.wav", "Terveyskeskus auttaa."))
     ar = video(src / "ar.mp4", speech(src / "ar.wav", "marhaban", "ar"))
-    en = video(src / "en.mp4", speech(src / "en.wav", "Welcome. The health centre helps you when you are ill.", "en"))
+    en_text = "Welcome. The health centre helps you when you are ill."
+    en = video(src / "en.mp4", speech(src / "en.wav", en_text, "en"))
     caps = src / "terveys.fi.vtt"
     caps.write_text("WEBVTT\n\n00:00.000 --> 00:01.500\nTerveyskeskus.\n")
-    kotocast(ws, "add", str(fi), "--slug", "terveys", "--language", "fi", "--title",
-             "Terveydenhuolto", "--description", "Miten **terveyskeskus** toimii.",
-             "--captions", str(caps), "--publish-at", "2026-03-01T09:00:00+02:00", "--now", NOW)
-    kotocast(ws, "add", str(ar), "--slug", "terveys", "--language", "ar", "--title",
-             "الرعاية الصحية", "--description", "كيف يعمل المركز الصحي.", "--now", NOW)
-    kotocast(ws, "add", str(en), "--slug", "koulu", "--language", "en", "--title", "School",
-             "--publish-at", "2026-03-01T10:00:00+02:00", "--now", NOW)
+    kotocast(
+        ws,
+        "add",
+        str(fi),
+        "--slug",
+        "terveys",
+        "--language",
+        "fi",
+        "--title",
+        "Terveydenhuolto",
+        "--description",
+        "Miten **terveyskeskus** toimii.",
+        "--captions",
+        str(caps),
+        "--publish-at",
+        "2026-03-01T09:00:00+02:00",
+        "--now",
+        NOW,
+    )
+    kotocast(
+        ws,
+        "add",
+        str(ar),
+        "--slug",
+        "terveys",
+        "--language",
+        "ar",
+        "--title",
+        "الرعاية الصحية",
+        "--description",
+        "كيف يعمل المركز الصحي.",
+        "--now",
+        NOW,
+    )
+    kotocast(
+        ws,
+        "add",
+        str(en),
+        "--slug",
+        "koulu",
+        "--language",
+        "en",
+        "--title",
+        "School",
+        "--publish-at",
+        "2026-03-01T10:00:00+02:00",
+        "--now",
+        NOW,
+    )
     kotocast(ws, "publish", "--now", NOW)
     snapshot(ws, out / "video")
 

@@ -32,7 +32,9 @@ def _listing(public: Path) -> list[str]:
     lines = []
     for f in sorted(p for p in public.rglob("*") if p.is_file()):
         data = f.read_bytes()
-        lines.append(f"{f.relative_to(public).as_posix()} {len(data)} {hashlib.sha256(data).hexdigest()}")
+        lines.append(
+            f"{f.relative_to(public).as_posix()} {len(data)} {hashlib.sha256(data).hexdigest()}"
+        )
     return lines
 
 
