@@ -99,8 +99,8 @@ def publish(
     recorded) stays in it whatever ``now`` says, until it is withdrawn (``unpublish``) or made
     a draft. So a publish with a ``now`` in the future (which releases early) can never make
     the scheduled job's next run drop items and be refused by the guard. A feed with no item
-    at all is refused unless ``allow_empty`` (directories reject an empty feed and a
-    subscriber sees nothing).
+    at all is refused on a first publish unless ``allow_empty`` (directories reject an empty
+    feed and a subscriber sees nothing); withdrawing the last live episode still goes out.
 
     One path for every show (audio or video, one language or several): render every
     document (:mod:`pipeline.site`), validate every feed, guard, then media, documents and
@@ -224,8 +224,13 @@ def _load_site_keeping_live(
                 v = _StillLive(**{f.name: getattr(v, f.name) for f in fields(Variant)})
             variants.append(v)
         out.append(replace(episode, variants=tuple(variants)))
-    if not allow_empty and not any(
-        v.is_released(now) for e in out if not e.withdrawn for v in e.variants
+    # Empty on a first publish (nothing due yet) is refused; withdrawing the last live
+    # episode must still reach the live feed.
+    if (
+        not allow_empty
+        and not live
+        and not state.get("guids")
+        and not any(v.is_released(now) for e in out if not e.withdrawn for v in e.variants)
     ):
         raise FeedInvalid(
             FEED_KEY,

@@ -149,10 +149,12 @@ def variant_state(
         return "broken"
     if variant.draft or variant.publish_at is None:
         return "draft"
-    if variant.publish_at > now:
-        return "scheduled"
+    # Released stays released (publish keeps what the live feed lists), even when released
+    # early by a publish with a future --now.
     if episode.guid in live and (not live[episode.guid] or variant.language in live[episode.guid]):
         return "published"
+    if variant.publish_at > now:
+        return "scheduled"
     return "due"
 
 

@@ -193,6 +193,8 @@ def test_released_early_stays_released_on_the_real_clock(
     assert "2 episodes in feed" in real.out and "nothing changed" in real.out
     assert (show / "public" / "feed.xml").read_bytes() == feed
     assert "next release" not in real.out  # the kept episode is not "upcoming"
+    status = run("status")
+    assert re.search(r"^tuleva\s+Tuleva\s+published", status.out, re.M), status.out
     again = run("publish")
     assert again.code == 0, again.err
 
