@@ -174,7 +174,13 @@ def _add_locked(
         raise FieldInvalid("--track", "separate speaker tracks are mixed for audio shows only")
     texts = read_transcripts(request.transcripts, meta.language)
     if not video:  # every check that needs no encode, before it (chapters, DC, length)
-        check_recording(request.media, show, chapters=chapters, chapters_file=request.chapters)
+        check_recording(
+            request.media,
+            show,
+            chapters=chapters,
+            chapters_file=request.chapters,
+            transcripts=list(zip(request.transcripts, (c for c, _ in texts), strict=False)),
+        )
     artwork = _artwork(workspace, show, request.image)
     stem = f"{meta.slug}-{meta.language.lower()}" if show.per_language else meta.slug
 

@@ -320,3 +320,17 @@ def test_edit_image_and_transcript_before_publishing(
     assert episode.media is not None
     apic = ID3(show / episode.media.path).getall("APIC")
     assert apic and apic[0].data == (show / episode.image.path).read_bytes()
+
+
+def test_transcript_of_another_recording_fails_before_the_encode(
+    show: Path, run: Run, sources: Path, tmp_path: Path
+) -> None:
+    vtt = tmp_path / "toinen.fi.vtt"
+    vtt.write_text(
+        "WEBVTT\n\n00:00.000 --> 00:02.000\nHei.\n\n09:58.000 --> 10:00.500\nKiitos.\n",
+        encoding="utf-8",
+    )
+    done = run("add", sources / "take1.wav", "--title", "Väärä", "--transcript", vtt)
+    assert done.code == 1
+    assert f"--transcript {vtt}" in done.err and "last cue ends at 600 s" in done.err
+    assert not (show / "media").exists() or not list((show / "media").iterdir())
