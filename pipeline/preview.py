@@ -15,6 +15,7 @@ import os
 import shutil
 from dataclasses import dataclass, replace
 from datetime import datetime
+from html import escape
 from pathlib import Path
 
 from episodes.catalog import load_episodes
@@ -22,7 +23,7 @@ from episodes.show import load_show
 
 from .confine import CatalogFile
 from .publish import media_objects, show_artwork, validate_site
-from .site import render_site
+from .site import RenderedSite, render_site
 from .sync import PublishObject
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,34 @@ def _place(workspace: Path, folder: Path, obj: PublishObject) -> None:
         os.link(source, target)
     except OSError:
         shutil.copyfile(source, target)
+
+
+def _index_html(site: RenderedSite) -> str:
+    """A plain page for ``/`` of a preview: the feeds, and each listed episode playable."""
+    base = site.show.base_url
+    items = []
+    for episode in site.released:
+        for v in episode.variants:
+            audio = (
+                f'<audio controls preload="none" src="{escape(base + v.media.key)}"></audio>'
+                if v.media
+                else ""
+            )
+            when = v.publish_at.isoformat() if v.publish_at else ""
+            items.append(
+                f'<li lang="{escape(v.language)}"><strong>{escape(v.title)}</strong> '
+                f"<small>{escape(episode.slug)} · {escape(when)}</small><br>{audio}</li>"
+            )
+    feeds = "".join(
+        f'<li><a href="{escape(url)}">{escape(key)}</a></li>' for key, url in site.feed_urls.items()
+    )
+    return (
+        '<!doctype html>\n<html><head><meta charset="utf-8">'
+        f"<title>{escape(site.show.title)} (preview)</title></head><body>"
+        f"<h1>{escape(site.show.title)}</h1><p>Preview: nothing here is published.</p>"
+        f"<h2>Feeds</h2><ul>{feeds}</ul><h2>Episodes</h2><ul>{''.join(items)}</ul>"
+        "</body></html>\n"
+    )
 
 
 def render_preview(
@@ -113,6 +142,9 @@ def render_preview(
     for obj in media_objects(workspace, site.released, artwork_obj, per_language=show.per_language):
         _place(workspace, folder, obj)
         written.append(obj.key)
+    if "index.html" not in written:
+        (folder / "index.html").write_text(_index_html(site), encoding="utf-8")
+        written.append("index.html")
     problems = tuple(validate_site(site, now=at))
     log.info("preview at %s in %s: %d files", at.isoformat(), folder, len(written))
     return Preview(

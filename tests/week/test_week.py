@@ -297,6 +297,8 @@ def test_preview_shows_a_future_episode_and_touches_nothing(
     for entry in feed.entries:
         key = entry.enclosures[0].href.removeprefix("https://media.example.org/viikko/")
         assert (out / key).is_file()
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "Tuleva" in index and "<audio" in index
     assert tree(show) == before  # no state, no storage, no artwork cache
     assert b"Tuleva" not in (show / "public" / "feed.xml").read_bytes()
     # The next real publish is untouched by the preview.
