@@ -28,6 +28,7 @@ from episodes.model import (
     Show,
     Variant,
 )
+from episodes.persons import person_role
 from episodes.show import load_show
 from episodes.text import (
     canonical_language,
@@ -166,7 +167,11 @@ def _add_locked(
     meta = _check_metadata(request, show, existing, now)
     video = show.medium == "video"
     chapters = read_chapters(request.chapters) if request.chapters else ()
-    persons = tuple(Person(name=n, role=r) for n, r in map(parse_person, request.persons))
+    persons = tuple(
+        Person(name=n, role=pr.role, group=pr.group)
+        for n, r in map(parse_person, request.persons)
+        for pr in (person_role(r, field="--person"),)
+    )
     bites = tuple(parse_soundbite(b) for b in request.soundbites)
     if bites and video:
         raise FieldInvalid("--soundbite", "teaser clips are made for audio shows only")
@@ -263,6 +268,7 @@ class _Meta:
     language: str
     existing: Episode | None  # the episode this variant joins, if the slug exists
     replaces: bool  # the variant in ``language`` exists and is replaced
+    guid: str  # decided before encoding: it goes into the media's tags
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,6 +345,7 @@ def _check_metadata(
         language,
         episode,
         replaces,
+        episode.guid if episode else request.guid or new_guid(),
     )
 
 
@@ -356,7 +363,7 @@ def _merge(
     if meta.existing is None:
         episode = Episode(
             slug=meta.slug,
-            guid=request.guid or new_guid(),
+            guid=meta.guid,
             variants=(variant,),
             episode_type=meta.episode_type,
             season=meta.season,
@@ -576,6 +583,7 @@ def _tags(
         cover=artwork.data if artwork else None,
         cover_mime=artwork.mime_type if artwork else None,
         chapters=marks,
+        guid=meta.guid,
         podcast_url=f"{show.base_url}feeds/{meta.language}.xml"
         if show.per_language
         else f"{show.base_url}feed.xml",

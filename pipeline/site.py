@@ -193,6 +193,7 @@ def render_site(
             language=lang,
             alternate_feeds={k: v for k, v in links.feeds.items() if k != lang},
             guid=guids[lang].guid,
+            sibling_guids={k: g.guid for k, g in guids.items() if k not in (lang, ALL_LANGUAGES)},
         )
         for lang in languages
     }
