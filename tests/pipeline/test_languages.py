@@ -115,6 +115,13 @@ def test_each_language_feed_reads_back_in_three_parsers(bilingual: Path, run: Ru
         assert pt["guid"] == str(uuid.uuid5(uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6"),
                                             url.removeprefix("https://")))  # fmt: skip
     assert enclosures["fi"] != enclosures["sv"]
+    # Both files carry the episode's guid and their own language in their tags.
+    from mutagen.id3 import ID3
+
+    for lang, key in enclosures.items():
+        tags = ID3(public / key)
+        assert str(tags["TGID"]) == guid
+        assert str(tags["TLAN"]) == {"fi": "fin", "sv": "swe"}[lang]
     config = tomllib.loads((bilingual / "kotocast.toml").read_text())["show"]
     assert config["feed_guids"] == {
         lang: podcast_guid(f"{BASE}feeds/{lang}.xml") for lang in ("fi", "sv")
