@@ -57,8 +57,13 @@ print(json.dumps({"passes": r.passes, "target": target.integrated_lufs,
 """
 
 
-def timed(args: list[str], cwd: Path | None = None) -> tuple[float, int, str]:
-    """Run ``args``; return wall seconds, peak RSS (KB) of the largest process, stdout."""
+def timed(args: list[str], cwd: Path | None = None) -> tuple[float, int, str, float]:
+    """Run ``args``; return wall s, peak RSS (KB) of the largest process, stdout, CPU s.
+
+    CPU = user + system time of the process and all its children: on a machine shared with
+    other jobs, wall time swings with their load while CPU time barely moves, and on one
+    free core wall time is CPU time.
+    """
     with tempfile.TemporaryFile() as out:
         start = time.perf_counter()
         proc = subprocess.Popen(args, cwd=cwd, stdout=out, stderr=subprocess.PIPE)
@@ -68,7 +73,8 @@ def timed(args: list[str], cwd: Path | None = None) -> tuple[float, int, str]:
         if os.waitstatus_to_exitcode(status) != 0:
             raise SystemExit(f"failed: {' '.join(args)}\n{err[-2000:]}")
         out.seek(0)
-        return wall, usage.ru_maxrss, out.read().decode()
+        cpu = usage.ru_utime + usage.ru_stime
+        return wall, usage.ru_maxrss, out.read().decode(), cpu
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,11 +113,13 @@ def main() -> None:
         for src, path in corpus:
             plain_t: list[float] = []
             ours_t: list[float] = []
+            plain_c: list[float] = []
+            ours_c: list[float] = []
             rss = 0
             info: dict[str, object] = {}
             out = work / f"{src.name}.{ext}"
             for _ in range(args.runs):
-                wall, _, _ = timed(
+                wall, _, _, cpu = timed(
                     [
                         *pin,
                         "ffmpeg",
@@ -125,20 +133,24 @@ def main() -> None:
                     ]
                 )
                 plain_t.append(wall)
-                wall, kb, text = timed(
+                plain_c.append(cpu)
+                wall, kb, text, cpu = timed(
                     [*pin, sys.executable, "-c", CHILD, str(path), str(out), args.codec], cwd=ROOT
                 )
                 ours_t.append(wall)
+                ours_c.append(cpu)
                 rss = max(rss, kb)
                 info = json.loads(text.strip().splitlines()[-1])
             lufs, peak = measure_ebur128(out)
             plain_m, ours_m = statistics.median(plain_t), statistics.median(ours_t)
+            cpu_ratio = statistics.median(ours_c) / statistics.median(plain_c)
             err = lufs - float(info["target"])  # type: ignore[arg-type]
-            rows.append((src, info, lufs, peak, err, plain_m, ours_m, rss))
+            rows.append((src, info, lufs, peak, err, plain_m, ours_m, rss, cpu_ratio))
             print(
                 f"{src.name}: passes {info['passes']}, {lufs:.1f} LUFS ({err:+.2f}), "
                 f"{peak:.1f} dBTP, plain {plain_m:.1f} s, kotocast {ours_m:.1f} s, "
-                f"{ours_m / plain_m:.2f}x, limiter {info['limiter']:.2f} LU, "
+                f"{ours_m / plain_m:.2f}x (CPU {cpu_ratio:.2f}x), "
+                f"limiter {info['limiter']:.2f} LU, "
                 f"encoder {info['encoder']:.2f} LU",
                 flush=True,
             )
@@ -151,21 +163,23 @@ def main() -> None:
     print()
     print(
         "| source | passes | output LUFS (error) | output dBTP | predicted limiter / encoder loss "
-        "| plain 128k MP3 | kotocast | ratio | peak RSS |"
+        "| plain 128k MP3 | kotocast | wall ratio | CPU ratio | peak RSS |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
-    for src, info, lufs, peak, err, plain_m, ours_m, rss in rows:
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for src, info, lufs, peak, err, plain_m, ours_m, rss, cpu_ratio in rows:
         print(
             f"| {src.name} | {info['passes']} | {lufs:.1f} ({err:+.1f}) | {peak:.1f} | "
             f"{info['limiter']:.2f} / {info['encoder']:.2f} LU | {plain_m:.1f} s | {ours_m:.1f} s "
-            f"| {ours_m / plain_m:.2f}x | {rss / 1024:.0f} MB |"
+            f"| {ours_m / plain_m:.2f}x | {cpu_ratio:.2f}x | {rss / 1024:.0f} MB |"
         )
     ratios = [r[6] / r[5] for r in rows]
+    cpu_ratios = [r[8] for r in rows]
     errors = [abs(r[4]) for r in rows]
     second = sum(1 for r in rows if r[1]["passes"] != 1)
     print()
     print(
-        f"median {statistics.median(ratios):.2f}x, worst {max(ratios):.2f}x the plain encode; "
+        f"median {statistics.median(ratios):.2f}x, worst {max(ratios):.2f}x the plain encode "
+        f"(CPU: median {statistics.median(cpu_ratios):.2f}x, worst {max(cpu_ratios):.2f}x); "
         f"largest |error| {max(errors):.2f} LU; highest true peak {max(r[3] for r in rows):.1f} "
         f"dBTP; second encodes: {second} of {len(rows)}"
     )

@@ -125,8 +125,11 @@ def make_levelled(src: Path) -> Path:
     return dst
 
 
-def run(args: list[str]) -> tuple[float, float, str]:
-    """Run ``args``; return wall seconds, peak RSS (MB) of its largest process, stdout."""
+def run(args: list[str]) -> tuple[float, float, str, float]:
+    """Run ``args``; return wall s, peak RSS (MB) of its largest process, stdout, CPU s.
+
+    CPU = user + system time of the whole process tree: load-independent on a shared machine.
+    """
     with tempfile.TemporaryFile() as out:
         start = time.perf_counter()
         proc = subprocess.Popen(args, cwd=ROOT, stdout=out, stderr=subprocess.PIPE)
@@ -136,7 +139,8 @@ def run(args: list[str]) -> tuple[float, float, str]:
         if os.waitstatus_to_exitcode(status) != 0:
             raise SystemExit(f"failed: {' '.join(args)}\n{err[-2000:]}")
         out.seek(0)
-        return wall, usage.ru_maxrss / 1024, out.read().decode().strip()
+        cpu = usage.ru_utime + usage.ru_stime
+        return wall, usage.ru_maxrss / 1024, out.read().decode().strip(), cpu
 
 
 def ffmpeg(*args: str) -> None:
@@ -170,28 +174,33 @@ def main() -> None:
         lufs, peak = mediagen.measure_ebur128(src)
         print(f"\n## {label}: source audio {lufs:.1f} LUFS, {peak:.1f} dBTP")
         times: dict[str, list[float]] = {}
+        cpus: dict[str, list[float]] = {}
         rss: dict[str, float] = {}
         note = ""
         for n in range(args.runs):
             for name, cmd in tools(src, reencode=n < args.reencode_runs).items():
-                wall, mb, text = run(cmd)
+                wall, mb, text, cpu = run(cmd)
                 times.setdefault(name, []).append(wall)
+                cpus.setdefault(name, []).append(cpu)
                 rss[name] = max(rss.get(name, 0.0), mb)
                 note = text if name == "kotocast" else note
         med = {k: statistics.median(v) for k, v in times.items()}
+        cpu_med = {k: statistics.median(v) for k, v in cpus.items()}
         ours = mediagen.measure_ebur128(OUT / "result.mp4")
         theirs = mediagen.measure_ebur128(OUT / "ffn.mp4")
-        print("| tool | median wall | runs | vs copy | peak RSS |")
-        print("|---|---|---|---|---|")
+        print("| tool | median wall | runs | vs copy | median CPU | peak RSS |")
+        print("|---|---|---|---|---|---|")
         for name, t in times.items():
             runs = ", ".join(f"{x:.2f}" for x in t)
             print(
                 f"| {name} | {med[name]:.2f} s | {runs} | {med[name] / med['copy']:.1f}x "
-                f"| {rss[name]:.0f} MB |"
+                f"| {cpu_med[name]:.2f} s | {rss[name]:.0f} MB |"
             )
         print(
             f"kotocast / ffmpeg-normalize: **{med['kotocast'] / med['ffmpeg-normalize']:.2f}x**; "
-            f"kotocast / copy: **{med['kotocast'] / med['copy']:.1f}x**; kotocast: {note}; "
+            f"kotocast / copy: **{med['kotocast'] / med['copy']:.1f}x**; CPU kotocast / "
+            f"ffmpeg-normalize {cpu_med['kotocast'] / cpu_med['ffmpeg-normalize']:.2f}x; "
+            f"kotocast: {note}; "
             f"output kotocast {ours[0]:.1f} LUFS / {ours[1]:.1f} dBTP, ffmpeg-normalize "
             f"{theirs[0]:.1f} / {theirs[1]:.1f} (independent ebur128)"
         )
