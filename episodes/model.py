@@ -314,6 +314,7 @@ class Show:
     new_feed_url: str | None = None
     update_frequency: str | None = None
     txt: tuple[str, ...] = ()
+    pubdate_offsets: bool = False
     persons: tuple[Person, ...] = ()
     languages: tuple[str, ...] = ()
     titles: dict[str, str] = field(default_factory=dict)

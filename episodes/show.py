@@ -98,6 +98,9 @@ CONFIG_SCHEMA: dict[str, dict[str, Any]] = {
         "apple_podcasts_verify": None,
         "podroll_own_feeds": False,
         "enclosure_prefix": None,
+        # Write each pubDate in its publish time's own UTC offset (+0200) instead of +0000:
+        # set by kotocast import, so a moved feed's dates read exactly as before.
+        "pubdate_offsets": False,
     },
     "notify": {"websub_hubs": [], "ping_urls": None, "podping_url": None, "timeout_s": 10.0},
     "pages": {"strings": {}},
@@ -313,6 +316,7 @@ def show_from_dict(data: Mapping[str, Any], path: Path) -> Show:
         new_feed_url=fd.typed("new_feed_url", str, None) or None,
         update_frequency=fd.typed("update_frequency", str, None) or None,
         txt=tuple(str(t) for t in fd.typed("txt", list, [])),
+        pubdate_offsets=fd.typed("pubdate_offsets", bool),
         persons=persons,
         languages=languages,
         titles=titles,
@@ -397,8 +401,12 @@ def render_new_config(
     link: str | None = None,
     copyright: str | None = None,
     podcast_guid: str | None = None,
+    extra: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> str:
     """Return the text of a new, commented ``kotocast.toml``.
+
+    ``extra`` adds keys to sections (``show``, ``feed``, ``notify``...): what ``kotocast
+    import`` carries over from the old feed; every key must be in :data:`CONFIG_SCHEMA`.
 
     ``podcast_guid`` is given by ``kotocast import``: the moved show keeps the identity it
     had (Podcast Index namespace, guid.md: assigned once, kept when the feed moves).
@@ -466,6 +474,16 @@ def render_new_config(
     audio.add("preset", "interview")
     audio["preset"].comment("speech chain: interview (hum, noise, leveler, expander) or none")
     doc.add("audio", audio)
+    for section, values in (extra or {}).items():
+        if not values:
+            continue
+        if section not in doc:
+            doc.add(section, tomlkit.table())
+        table = doc[section]
+        for key, value in values.items():
+            if key not in CONFIG_SCHEMA.get(section, {}):
+                raise ConfigInvalid(f"{section}.{key}: not a kotocast.toml key")
+            table[key] = value  # type: ignore[index]
     return tomlkit.dumps(doc)
 
 

@@ -9,7 +9,7 @@ import hashlib
 import logging
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urljoin
@@ -18,6 +18,7 @@ from episodes.catalog import save_episode
 from episodes.chapters import read_chapters
 from episodes.errors import FieldInvalid
 from episodes.model import Chapter, Episode, Variant
+from episodes.persons import person_role
 from episodes.text import (
     BIDI_CONTROLS,
     DESCRIPTION_MAX_BYTES,
@@ -28,7 +29,9 @@ from episodes.text import (
     slugify,
 )
 from feeds.parse import ForeignItem
+from feeds.rss import AlternateEnclosure
 from media.captions import read_captions
+from media.errors import MediaError
 from media.probe import probe, require_audio_input
 
 from .assets import staging
@@ -40,7 +43,7 @@ from .download import (
     sniff_audio,
 )
 from .fetch import is_http_url, normalize_url
-from .sidefiles import stage_chapters, stage_transcript
+from .sidefiles import stage_chapters, stage_image, stage_transcript
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +174,119 @@ def import_item(
     for path in (media.path, chapters_path, *(p for p, _ in transcripts)):
         if path is not None:
             path.unlink(missing_ok=True)
+    return _keep_the_rest(workspace, episode, item, base, downloads, limits, what, skipped, notes)
+
+
+def _keep_the_rest(
+    workspace: Path,
+    episode: Episode,
+    item: ForeignItem,
+    base: str,
+    downloads: Path,
+    limits: DownloadLimits,
+    what: str,
+    skipped: list[Skipped],
+    notes: list[str],
+) -> Episode:
+    """Carry over what the old feed said beyond the media: persons, soundbites, episode
+    artwork and alternate enclosures (downloaded and kept byte for byte)."""
+    persons = []
+    for person in item.persons:
+        try:
+            role = person_role(person.role, person.group, field=f"{what}: podcast:person")
+        except FieldInvalid as exc:
+            notes.append(f"{what}: person {person.name!r} not imported: {exc.why}")
+            continue
+        persons.append(replace(person, role=role.role, group=role.group))
+    bites = tuple(replace(b, teaser=None) for b in item.soundbites)
+    art_path = _fetch_side(
+        item.image_url, base, downloads, "image", limits, f"artwork of {what}", skipped
+    )
+    alternates = []
+    for index, alt in enumerate(item.alternates):
+        got = _fetch_alternate(alt, index, base, downloads, limits, what, skipped, notes)
+        if got is not None:
+            alternates.append(got)
+    if not (persons or bites or art_path or alternates):
+        return episode
+    with staging(workspace) as stage:
+        image = episode.image
+        if art_path is not None:
+            try:
+                from media.artwork import prepare_artwork
+
+                image = stage_image(stage, episode.slug, prepare_artwork(art_path))
+            except MediaError as exc:
+                skipped.append(Skipped(f"artwork of {what}", " ".join(str(exc).split())))
+            art_path.unlink(missing_ok=True)
+        kept = []
+        for path, alt in alternates:
+            kept.append(
+                stage.adopt(
+                    path,
+                    folder="media",
+                    stem=f"{episode.slug}-alt",
+                    extension=ALTERNATE_EXTENSIONS[alt.type],
+                    mime_type=alt.type,
+                    bitrate_kbps=round(alt.bitrate_bps / 1000) if alt.bitrate_bps else None,
+                    height=alt.height_px,
+                )
+            )
+        episode = replace(
+            episode.with_variant(
+                persons=(*episode.main.persons, *persons),
+                soundbites=(*episode.main.soundbites, *bites),
+                alternates=(*episode.main.alternates, *kept),
+            ),
+            image=image,
+        )
+        save_episode(workspace, episode)
     return episode
+
+
+#: Alternate enclosures kotocast republishes byte for byte, by MIME type.
+ALTERNATE_EXTENSIONS = {
+    "audio/mpeg": "mp3",
+    "audio/mp4": "m4a",
+    "audio/x-m4a": "m4a",
+    "audio/aac": "aac",
+    "audio/ogg": "ogg",
+    "audio/opus": "opus",
+    "video/mp4": "mp4",
+}
+
+
+def _fetch_alternate(
+    alt: AlternateEnclosure,
+    index: int,
+    base: str,
+    downloads: Path,
+    limits: DownloadLimits,
+    what: str,
+    skipped: list[Skipped],
+    notes: list[str],
+) -> tuple[Path, AlternateEnclosure] | None:
+    if alt.type not in ALTERNATE_EXTENSIONS or not alt.sources:
+        notes.append(f"{what}: alternate enclosure ({alt.type or 'no type'}) not imported")
+        return None
+    if alt.lang:
+        notes.append(
+            f"{what}: alternate enclosure in {alt.lang!r} kept as a rendition of this "
+            "episode; add it as a language version with 'kotocast add --language' to list it "
+            "in that language's feed"
+        )
+    try:
+        url = absolute_url(alt.sources[0], base)
+        got = download(
+            url,
+            downloads / f"{url_hash(url)}-alt{index}",
+            max_bytes=limits.max_media_bytes,
+            limits=limits,
+        )
+    except DownloadFailed as exc:
+        skipped.append(Skipped(f"alternate enclosure of {what}", " ".join(str(exc).split())))
+        return None
+    return got.path, alt
 
 
 def _reencode(
@@ -330,7 +445,7 @@ def _fetch_transcripts(
     default_language: str,
 ) -> list[tuple[Path, str]]:
     out: list[tuple[Path, str]] = []
-    languages: set[str] = set()
+    languages: set[tuple[str, str]] = set()
     for index, t in enumerate(item.transcripts):
         fmt = CAPTION_TYPES.get(t.mime_type)
         if fmt is None:
@@ -343,8 +458,12 @@ def _fetch_transcripts(
             language = canonical_language(t.language or "", "transcript language")
         except FieldInvalid:
             language = default_language
-        if language in languages:
-            continue  # one transcript per language (Podcast Index transcript.md)
+        if (language, fmt) in languages:
+            notes.append(
+                f"{what}: transcript {t.url} not imported: a second {fmt} in {language!r} "
+                "(one file per format and language)"
+            )
+            continue
         path = _fetch_side(
             t.url,
             base,
@@ -356,7 +475,7 @@ def _fetch_transcripts(
             suffix=f".{fmt}",
         )
         if path is not None:
-            languages.add(language)
+            languages.add((language, fmt))
             out.append((path, language))
     return out
 

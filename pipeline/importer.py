@@ -26,9 +26,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from episodes.catalog import load_episodes
 from episodes.errors import CatalogError, FieldInvalid
+from episodes.podcasting import Notify, Podcasting, podcasting_config
 from episodes.show import (
     CONFIG_NAME,
     load_show,
@@ -334,9 +336,37 @@ def create_workspace(
         show_type=show.show_type,
         medium=medium,
         podcast_guid=guid,
+        extra=_carried_settings(show),
     )
     write_new_config(directory, text)
     return art_skip
+
+
+def _carried_settings(show: ForeignShow) -> dict[str, dict[str, Any]]:
+    """The old feed's Podcasting 2.0 channel settings as ``kotocast.toml`` tables.
+
+    Funding, podroll, license, location, Apple's verification code and other podcast:txt,
+    updateFrequency and WebSub hubs move with the show; pubDates keep their offsets.
+    """
+    apple = next((t.text for t in show.txt if t.purpose == "applepodcastsverify"), None)
+    tables = podcasting_config(
+        Podcasting(
+            funding=show.funding,
+            podroll=show.podroll,
+            license=show.license,
+            location=show.location,
+            apple_podcasts_verify=apple,
+            notify=Notify(websub_hubs=tuple(show.hubs)),
+        )
+    )
+    feed = tables.setdefault("feed", {})
+    feed["pubdate_offsets"] = True
+    others = [t.text for t in show.txt if t.purpose != "applepodcastsverify"]
+    if others:
+        feed["txt"] = others
+    if show.update_frequency:
+        feed["update_frequency"] = show.update_frequency
+    return tables
 
 
 def _remove_new_workspace(directory: Path, existed: bool) -> None:

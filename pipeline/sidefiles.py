@@ -114,16 +114,19 @@ def read_transcripts(paths: Sequence[Path], default: str) -> list[tuple[Captions
 
     Raises:
         MediaError: a file is neither WebVTT nor SubRip (named).
-        FieldInvalid: two files in one language.
+        FieldInvalid: two files of one format in one language (one WebVTT and one SubRip
+            of the same language are fine: apps pick the format they read).
     """
     out: list[tuple[Captions, str]] = []
-    seen: set[str] = set()
+    seen: set[tuple[str, str]] = set()
     for path in paths:
         captions = read_captions(path)
         language = transcript_language(path, default)
-        if language in seen:
-            raise FieldInvalid(f"--transcript {path}", f"a second file in {language!r}")
-        seen.add(language)
+        if (language, captions.format) in seen:
+            raise FieldInvalid(
+                f"--transcript {path}", f"a second {captions.format} file in {language!r}"
+            )
+        seen.add((language, captions.format))
         out.append((captions, language))
     return out
 

@@ -150,7 +150,12 @@ def render_site(
         urls = {ALL_LANGUAGES: f"{base}{FEED_KEY}"}
         guids = feed_guids(show, urls)
         xml = render_feed(
-            show, released, feed_url=urls[ALL_LANGUAGES], base_url=base, guid=guids["*"].guid
+            show,
+            released,
+            feed_url=urls[ALL_LANGUAGES],
+            base_url=base,
+            guid=guids["*"].guid,
+            pubdate_offsets=show.pubdate_offsets,
         )
         return RenderedSite(
             show,
@@ -194,6 +199,7 @@ def render_site(
             alternate_feeds={k: v for k, v in links.feeds.items() if k != lang},
             guid=guids[lang].guid,
             sibling_guids={k: g.guid for k, g in guids.items() if k not in (lang, ALL_LANGUAGES)},
+            pubdate_offsets=show.pubdate_offsets,
         )
         for lang in languages
     }
@@ -259,6 +265,7 @@ def _all_languages_feed(
         alternate_feeds=dict(links.feeds),
         alternates=alternates,
         guid=guids[ALL_LANGUAGES].guid,
+        pubdate_offsets=show.pubdate_offsets,
     )
 
 

@@ -255,8 +255,12 @@ def test_moving_out_announces_the_new_feed_url(
     assert (
         kotocast("import", url, str(ws), "--keep-audio", "--now", NOW, cwd=tmp_path).returncode == 0
     )
-    with (ws / "kotocast.toml").open("a", encoding="utf-8") as fh:
-        fh.write('\n[feed]\nnew_feed_url = "https://elsewhere.example/feed.xml"\n')
+    import tomlkit
+
+    config = ws / "kotocast.toml"
+    doc = tomlkit.parse(config.read_text(encoding="utf-8"))  # as a producer edits [feed]
+    doc.setdefault("feed", tomlkit.table())["new_feed_url"] = "https://elsewhere.example/feed.xml"
+    config.write_text(tomlkit.dumps(doc), encoding="utf-8")
     run = kotocast("publish", "--now", NOW, cwd=ws)
     assert run.returncode == 0, run.stderr
     xml, episodes, _ = published(ws)
