@@ -88,6 +88,10 @@ def build_workspace(workspace: Path, count: int) -> None:
         path.write_bytes(body)
         return Asset(rel, rel, len(body), sha256_file(path), mime, **kw)  # type: ignore[arg-type]
 
+    # One-variant episodes (kotocast 0.2's shape); 0.1's Episode took the same flat fields.
+    single = getattr(Episode, "single", None)
+    make = (lambda **kw: single(language="fi", **kw)) if single else Episode
+
     start = datetime(2010, 1, 4, 7, 0, tzinfo=UTC)
     for n in range(1, count + 1):
         slug = f"jakso-{n:04d}"
@@ -96,7 +100,7 @@ def build_workspace(workspace: Path, count: int) -> None:
         mp3 = b"ID3\x04\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x64" * (1000 + n % 500)
         chapters = json.dumps({"version": "1.2.0", "chapters": [{"startTime": 0, "title": "Alku"}]})
         vtt = f"WEBVTT\n\n00:00:00.000 --> 00:00:05.000\nJakso {n}.\n"
-        episode = Episode(
+        episode = make(
             slug=slug,
             guid=f"urn:uuid:{hashlib.md5(slug.encode()).hexdigest()}",
             title=f"Jakso {n}: äänet & tarinat",
@@ -211,6 +215,12 @@ def main() -> None:
     parser.add_argument("--episodes", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--keep", action="store_true", help="reuse an existing workspace")
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        help="also time another source tree on the same workspace, interleaved (e.g. a "
+        "worktree of the previous commit: git worktree add /tmp/prev HEAD~1)",
+    )
     args = parser.parse_args()
     workspace = OUT / f"show-{args.episodes}"
 
@@ -231,6 +241,17 @@ def main() -> None:
         ([*KOTOCAST, *PUBLISH], CACHED),
         ([*KOTOCAST, *PUBLISH], UNCACHED),
     ]
+    if args.compare:
+        runner = OUT / "run_other.py"  # a script path, so the workspace is not on sys.path
+        runner.write_text("from pipeline.cli import main\nmain()\n")
+        other = {
+            **CACHED,
+            "PYTHONPATH": str(args.compare.resolve()),
+            "PYTHONPYCACHEPREFIX": str(OUT / "pycache-compare"),
+        }
+        runs[f"`kotocast publish`, no change, code of {args.compare} (cached)"] = []
+        commands.append(([sys.executable, str(runner), *PUBLISH], other))
+        timed(commands[-1][0], workspace, other)  # fill its .pyc cache
     for _ in range(args.runs):  # interleaved, so machine noise hits all alike
         for label, (cmd, env) in zip(runs, commands, strict=True):
             seconds, cpu, summary = timed(cmd, workspace, env)
