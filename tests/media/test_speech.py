@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from media.encode import AudioEncoding, NormalizeResult, normalize_audio
-from media.loudness import LoudnessTarget
+from media.loudness import LoudnessTarget, measure_loudness
 from media.speech import SpeechChain, prepare_speech, speech_settings
 from tests import mediagen
 from tests.media import speechgen
@@ -127,9 +127,31 @@ def test_loudness_target_is_still_met(
     assert true_peak <= -1.0
 
 
-def test_chain_adds_no_encode_pass(processed: tuple[Path, NormalizeResult, SpeechChain]) -> None:
-    # The leveler changes loudness a lot; one encode means the measurement pass heard it too.
-    assert processed[1].passes == 1
+def test_measurement_pass_hears_the_chain(
+    processed: tuple[Path, NormalizeResult, SpeechChain],
+    interview: speechgen.Interview,
+    tmp_path: Path,
+) -> None:
+    """What the normaliser measures is the chain's output (deterministic, same samples)."""
+    chain = processed[2].filter
+    assert chain is not None
+    heard = measure_loudness(
+        interview.path, channels=2, sample_rate_hz=44100, true_peak=False, pre_filter=chain
+    )
+    raw = measure_loudness(interview.path, channels=2, sample_rate_hz=44100, true_peak=False)
+    rendered = tmp_path / "chain.wav"
+    speechgen._ffmpeg(
+        "-i",
+        str(interview.path),
+        "-af",
+        f"aresample=44100,aformat=sample_fmts=fltp:channel_layouts=stereo,{chain}",
+        "-c:a",
+        "pcm_f32le",
+        str(rendered),
+    )
+    assert heard.integrated_lufs == pytest.approx(mediagen.measure_ebur128(rendered)[0], abs=0.1)
+    # The chain really moves the loudness: a pass that skipped it would miss the target.
+    assert abs(heard.integrated_lufs - raw.integrated_lufs) > 0.5
 
 
 def test_music_bed_is_not_pumped(

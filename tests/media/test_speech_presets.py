@@ -134,7 +134,9 @@ def test_no_hum_no_notch(tmp_path: Path) -> None:
     src = tmp_path / "clean.wav"
     speechgen._ffmpeg("-i", str(speechgen.turn_files(1)[0][0]), "-ar", "48000", "-t", "5", str(src))
     chain = prepare_speech(src, speech_settings("interview"), duration_s=5.0)
-    assert chain.probe is not None and chain.probe.hum is None
+    assert chain.probe is not None
+    hum = chain.probe.hum  # the probe notes weak lines too; none reaches the preset's 10 dB
+    assert hum is None or max(hum.prominence_db) < 10.0
     assert chain.filter is not None and "bandreject" not in chain.filter
 
 
