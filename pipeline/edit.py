@@ -357,10 +357,10 @@ def remove_episode(workspace: Path, slug: str) -> Edited:
     with catalog_lock(workspace):
         episode, _ = _find(workspace, show, slug)
         if is_live(workspace, episode):
+            first = "" if episode.withdrawn else f"'kotocast unpublish {slug}' and "
             raise FieldInvalid(
                 slug,
-                "is in the live feed; run 'kotocast unpublish "
-                f"{slug}' and 'kotocast publish' first, then remove it",
+                f"is in the live feed; run {first}'kotocast publish' first, then remove it",
             )
         episode_path(workspace, slug).unlink()
         removed = remove_unused(workspace, _assets(episode), keep=())

@@ -115,7 +115,10 @@ def test_remove_refuses_a_published_episode_until_unpublished(
     assert refused.code == 1 and "unpublish" in refused.err
     assert len(refused.err.strip().splitlines()) == 1
     assert run("unpublish", "yksi").code == 0
-    assert run("publish", "--now", NOW).code == 0
+    withdrawn = run("remove", "yksi")
+    assert withdrawn.code == 1 and "run 'kotocast publish' first" in withdrawn.err
+    assert "unpublish" not in withdrawn.err
+    assert run("publish", "--now", NOW).code == 0  # withdrawing the last one goes out
     assert run("remove", "yksi").code == 0
     assert not (show / "episodes" / "yksi.toml").exists()
 
