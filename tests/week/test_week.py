@@ -143,6 +143,11 @@ def test_duplicate_number_refused_before_encoding_unless_forced(
     assert forced.code == 0, forced.err
     edit = run("edit", "kaksi", "--number", "1")
     assert edit.code == 0  # unchanged value: nothing to check
+    _add(run, sources / "take1.wav", "kolme")  # number 2 (the next after 1)
+    assert load_episode(show, "kolme").number == 2
+    clash = run("edit", "kolme", "--number", "1")
+    assert clash.code == 1 and "episode 1 is already" in clash.err
+    assert run("edit", "kolme", "--number", "1", "--force").code == 0
 
 
 @pytest.mark.parametrize(
