@@ -37,7 +37,7 @@ DC_NEEDS_REMOVAL = 0.05
 # A sample this close to full scale on the offset side means the recorder clipped it.
 CLIPPED = 0.999
 # Excerpts measured on long files.
-EXCERPTS = 8
+EXCERPTS = 5
 EXCERPT_S = 3.0
 WHOLE_FILE_UP_TO_S = 60.0
 
