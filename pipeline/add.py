@@ -185,6 +185,11 @@ def _add_locked(
             chapters=chapters,
             chapters_file=request.chapters,
             transcripts=list(zip(request.transcripts, (c for c, _ in texts), strict=False)),
+            jingles_s=sum(
+                probe(workspace / name).duration_s
+                for name in (show.intro, show.outro)
+                if name and (workspace / name).is_file()  # a missing one is named later
+            ),
         )
     artwork = _artwork(workspace, show, request.image)
     stem = f"{meta.slug}-{meta.language.lower()}" if show.per_language else meta.slug
