@@ -13,9 +13,8 @@ CPU runs use int8 weights; a CUDA GPU, when CTranslate2 sees one, runs float16.
 Audio is decoded in-process with PyAV (faster-whisper's own decoder library) as a stream of
 16 kHz mono windows of about three minutes, each cut at the quietest moment near its end, so a
 three-hour episode never sits in memory as one array; times are shifted by the window's offset.
-Windows are recognised without the previous window's words as a prompt: on test speech the
-prompt made Whisper repeat and drop text (45 s windows: WER 17.6 % with it, 6.2 % without,
-and three times slower).
+Windows are recognised without the previous window's words as a prompt, and each 30 s piece
+without the text before it: on test speech both made Whisper drop and repeat text.
 """
 
 from __future__ import annotations
@@ -162,6 +161,10 @@ class WhisperRecognizer:
             language=language,
             beam_size=5,
             word_timestamps=True,
+            # Conditioning each 30 s piece on the text before it let Whisper skip speech that
+            # resembled what it had just written: on 166 s of English test speech WER 47.2 %
+            # with it, 6.6 % without (and faster).
+            condition_on_previous_text=False,
             # Silero VAD (bundled with faster-whisper): music and silence are skipped, which
             # keeps Whisper from inventing text over a jingle.
             vad_filter=True,
