@@ -98,7 +98,9 @@ def _add_until_encoding(workspace: Path, source: Path) -> tuple[subprocess.Popen
     return proc, children
 
 
-@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGHUP], ids=["SIGKILL", "SIGHUP"])
+@pytest.mark.parametrize(
+    "signum", [signal.SIGKILL, signal.SIGHUP, signal.SIGTERM], ids=["SIGKILL", "SIGHUP", "SIGTERM"]
+)
 def test_killed_add_leaves_no_ffmpeg_and_the_next_command_no_staging(
     workspace: Path, long_source: Path, signum: signal.Signals
 ) -> None:
@@ -110,9 +112,10 @@ def test_killed_add_leaves_no_ffmpeg_and_the_next_command_no_staging(
     assert "Traceback" not in stderr
     assert wait_for(lambda: not any(alive(pid) for pid in children), 2.0), children
     assert ffmpegs_mentioning(str(long_source)) == []
-    if signum == signal.SIGHUP and HANDLES_SIGNALS:
+    if signum != signal.SIGKILL and HANDLES_SIGNALS:
         # Handled like Ctrl-C: the run cleaned up after itself, no next command needed.
-        assert proc.returncode == 128 + signal.SIGHUP, stderr
+        assert proc.returncode == 128 + signum, stderr
+        assert stderr.strip().endswith(f"kotocast: stopped by {signum.name}"), stderr
         assert not list((workspace / ".kotocast" / "staging").glob("*"))
 
     if not SWEEPS and list((workspace / ".kotocast" / "staging").glob("*")):
