@@ -44,3 +44,21 @@ def check_number_free(
                 f"{where} is already {other.slug!r}; give another number, or --force to "
                 "number two episodes alike",
             )
+
+
+def duplicate_numbers(episodes: Sequence[Episode]) -> list[str]:
+    """Return one problem line per ``(season, number)`` that several episodes share.
+
+    For ``validate``: episodes numbered alike with ``--force`` (or by hand in their files)
+    are reported, not refused; withdrawn episodes do not count.
+    """
+    seen: dict[tuple[int | None, int], list[str]] = {}
+    for episode in episodes:
+        if episode.number is not None and not episode.withdrawn:
+            seen.setdefault((episode.season, episode.number), []).append(episode.slug)
+    problems = []
+    for (season, number), slugs in sorted(seen.items(), key=lambda kv: (kv[0][0] or 0, kv[0][1])):
+        if len(slugs) > 1:
+            where = f"season {season} episode {number}" if season else f"episode {number}"
+            problems.append(f"{where} is shared by {', '.join(sorted(slugs))}")
+    return problems
