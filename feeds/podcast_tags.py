@@ -16,7 +16,6 @@ from __future__ import annotations
 import functools
 import itertools
 import re
-import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -205,6 +204,8 @@ def derived_update_frequency(publish_times: Sequence[datetime]) -> str | None:
     if len(times) < 3:
         return None
     gaps = [(b - a).total_seconds() / 86400 for a, b in itertools.pairwise(times)]
+    import statistics  # with fractions and decimal: only for updateFrequency = "auto"
+
     days = statistics.median(gaps)
     weekdays = [t.weekday() for t in times]
     common = max(set(weekdays), key=weekdays.count)

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from episodes.catalog import load_episodes
 from episodes.errors import FieldInvalid
@@ -28,7 +28,10 @@ from feeds.validate import validate_feed
 
 from .builddate import stamp_build_dates
 from .confine import CatalogFile, check_files, hash_confined
-from .notify import Notification, NotifySettings, notify
+
+if TYPE_CHECKING:
+    from .notify import Notification
+
 from .site import FEED_KEY as FEED_KEY
 from .site import INDEX_JSON_KEY, RenderedSite, document_type, render_site
 from .storage import Storage, open_storage
@@ -159,6 +162,8 @@ def publish(
         # WebSub hubs and directory pings, once per feed this publish changed; each failure
         # is logged as a warning and reported in --json, never raised.
         changed_feeds = [site.feed_urls[key] for key in site.feeds if key in uploaded]
+        from .notify import NotifySettings, notify  # urllib and ssl: only when a feed changed
+
         settings = show.podcasting.notify
         notifications = tuple(
             notify(

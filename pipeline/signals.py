@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import logging
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
-
-from media.ffmpeg import kill_children
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +50,10 @@ def terminate_on_signals() -> Iterator[None]:
 
     def handler(signum: int, frame: FrameType | None) -> None:
         nonlocal raised
-        killed = kill_children()
+        # No ffmpeg module loaded means no ffmpeg child: a command that never encodes (the
+        # scheduled publish) does not import the runner (ctypes, subprocess) at all.
+        ffmpeg = sys.modules.get("media.ffmpeg")
+        killed = ffmpeg.kill_children() if ffmpeg is not None else 0
         log.info("%s: killed %d ffmpeg process(es)", signal.Signals(signum).name, killed)
         if not raised:
             raised = True
