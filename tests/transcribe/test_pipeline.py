@@ -9,6 +9,7 @@ The published feed is read back by podcast-partytime and feedsmith.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -22,6 +23,7 @@ import pytest
 
 from media.cues import read_webvtt
 from media.probe import probe
+from pipeline.cli import main
 from tests.mediagen import make_cover
 from tests.pipeline.conftest import Result, Run, snapshot
 
@@ -43,20 +45,31 @@ def sources(tmp_path_factory: pytest.TempPathFactory) -> tuple[Speech, Path]:
     return speech, jingle
 
 
-@pytest.fixture
-def workspace(
-    tmp_path: Path, run: Run, base_model_dir: Path, sources: tuple[Speech, Path], monkeypatch: Any
-) -> Path:
-    ws = tmp_path / "show"
-    made = run(
-        "init", ws, "--title", "Life in Finland", "--author", "Kotoutumishanke",
+def _cli(*args: str | Path) -> int:
+    """Run kotocast in-process outside a test (module fixtures); return the exit code."""
+    try:
+        main([str(a) for a in args])
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return 0
+
+
+@pytest.fixture(scope="module")
+def templates(
+    tmp_path_factory: pytest.TempPathFactory, base_model_dir: Path, sources: tuple[Speech, Path]
+) -> tuple[Path, Path]:
+    """An empty show and the same show with the episode added (no transcript), made once."""
+    root = tmp_path_factory.mktemp("templates")
+    empty = root / "empty"
+    code = _cli(
+        "init", empty, "--title", "Life in Finland", "--author", "Kotoutumishanke",
         "--email", "podcast@example.org", "--language", "en",
         "--base-url", "https://media.example.org/show/",
         "--image", sources[1].parent / "cover.jpg",
     )  # fmt: skip
-    assert made.code == 0, made.err
-    shutil.copyfile(sources[1], ws / "jingle.wav")
-    config = (ws / "kotocast.toml").read_text(encoding="utf-8")
+    assert code == 0
+    shutil.copyfile(sources[1], empty / "jingle.wav")
+    config = (empty / "kotocast.toml").read_text(encoding="utf-8")
     # The speech chain is left out (preset none): these tests are about the transcript, and the
     # chain's compand points come out invalid on digital silence between sentences
     # (reported to issue 13).
@@ -65,9 +78,39 @@ def workspace(
     if "[audio]" not in config:
         config += '\n[audio]\nintro = "jingle.wav"\n'
     config += f'\n[transcribe]\nmodel = "{base_model_dir}"\n'
-    (ws / "kotocast.toml").write_text(config, encoding="utf-8")
+    (empty / "kotocast.toml").write_text(config, encoding="utf-8")
+    added = root / "added"
+    shutil.copytree(empty, added)
+    here = Path.cwd()
+    os.chdir(added)
+    try:
+        code = _cli(
+            "add", sources[0].path, "--title", "Life in Finland", "--slug", "life",
+            "--publish-at", "2026-11-01T07:00:00Z", "--now", NOW,
+        )  # fmt: skip
+    finally:
+        os.chdir(here)
+    assert code == 0
+    return empty, added
+
+
+def _copy(template: Path, tmp_path: Path, monkeypatch: Any) -> Path:
+    ws = tmp_path / "show"
+    shutil.copytree(template, ws)
     monkeypatch.chdir(ws)
     return ws
+
+
+@pytest.fixture
+def workspace(templates: tuple[Path, Path], tmp_path: Path, monkeypatch: Any) -> Path:
+    """A fresh show, no episodes (the current directory)."""
+    return _copy(templates[0], tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def with_episode(templates: tuple[Path, Path], tmp_path: Path, monkeypatch: Any) -> Path:
+    """The show with episode 'life' added, not transcribed (the current directory)."""
+    return _copy(templates[1], tmp_path, monkeypatch)
 
 
 def _episode(ws: Path, slug: str = "life") -> dict[str, Any]:
@@ -150,10 +193,8 @@ def _dump(xml: bytes) -> dict[str, Any]:
     return dict(json.loads(done.stdout))
 
 
-def test_review_round_trip(
-    workspace: Path, run: Run, sources: tuple[Speech, Path], tmp_path: Path
-) -> None:
-    assert _add(run, sources[0]).code == 0
+def test_review_round_trip(with_episode: Path, run: Run, tmp_path: Path) -> None:
+    workspace = with_episode
     assert _status(run)["transcript"] == "none"
     made = run("transcribe", "life")
     assert made.code == 0, made.err
@@ -211,9 +252,9 @@ def _status(run: Run) -> dict[str, Any]:
     ],
 )
 def test_bad_input_is_one_line_and_changes_nothing(
-    workspace: Path, run: Run, sources: tuple[Speech, Path], args: tuple[str, ...], message: str
+    with_episode: Path, run: Run, args: tuple[str, ...], message: str
 ) -> None:
-    assert _add(run, sources[0]).code == 0
+    workspace = with_episode
     before = snapshot(workspace)
     result = run(*args)
     assert result.code == 1, result
@@ -223,9 +264,9 @@ def test_bad_input_is_one_line_and_changes_nothing(
 
 
 def test_import_refuses_cues_past_the_end_and_changes_nothing(
-    workspace: Path, run: Run, sources: tuple[Speech, Path], tmp_path: Path
+    with_episode: Path, run: Run, tmp_path: Path
 ) -> None:
-    assert _add(run, sources[0], "--transcribe").code == 0
+    workspace = with_episode
     before = snapshot(workspace)
     late = tmp_path / "late.vtt"
     late.write_text("WEBVTT\n\n00:00:01.000 --> 00:10:00.000\nToo long.\n", encoding="utf-8")
