@@ -1,8 +1,9 @@
 """A video series variant gets captions from its own audio, in its own language, on its page.
 
 The English variant of a Finnish-first series is a real H.264 video whose soundtrack is
-espeak-ng English speech; ``add --transcribe`` makes its WebVTT captions, which the published
-page offers as a ``<track>`` and the English feed as ``podcast:transcript rel="captions"``.
+espeak-ng English speech; ``[transcribe] auto`` makes its WebVTT captions in ``add``, which
+the published page offers as a ``<track>`` and the English feed as ``podcast:transcript
+rel="captions"``.
 """
 
 from __future__ import annotations
@@ -31,11 +32,12 @@ def test_video_variant_gets_captions_from_its_own_audio(
     )
     ws = new_series(tmp_path / "series", make_cover(tmp_path / "cover.png"), "fi,en")
     with (ws / "kotocast.toml").open("a", encoding="utf-8") as fh:
-        fh.write(f'\n[transcribe]\nmodel = "{base_model_dir}"\n')
+        # auto: every add transcribes (the podcast tests use add --transcribe instead).
+        fh.write(f'\n[transcribe]\nauto = true\nmodel = "{base_model_dir}"\n')
     monkeypatch.chdir(ws)
     added = run(
         "add", video, "--language", "en", "--slug", "housing", "--title", "Housing",
-        "--publish-at", "2026-11-01T07:00:00Z", "--now", "2026-11-02T00:00:00Z", "--transcribe",
+        "--publish-at", "2026-11-01T07:00:00Z", "--now", "2026-11-02T00:00:00Z",
     )  # fmt: skip
     assert added.code == 0, added.err
     vtt = next((ws / "captions").glob("housing-en-*.vtt"))
