@@ -220,7 +220,7 @@ def predict(
         encoding: The real output codec, bitrate, rate and channels.
         path: The body, named in errors.
         workdir: The analysis pass's directory.
-        parallel: Run the limiter and the encoder probes at once (two cores).
+        parallel: Split the limiter branches over two ffmpegs (two cores).
 
     Raises:
         EncodeFailed: ffmpeg failed.
