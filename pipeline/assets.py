@@ -17,6 +17,8 @@ from pathlib import Path
 
 from episodes.model import Asset
 
+from .staging import claim_staging
+
 STAGING_DIR = ".kotocast/staging"
 HASH_CHUNK_BYTES = 1 << 20
 
@@ -43,6 +45,9 @@ class Staging:
         root = workspace / STAGING_DIR
         root.mkdir(parents=True, exist_ok=True)
         self.dir = Path(tempfile.mkdtemp(prefix="add-", dir=root))
+        # Claimed while this process lives: the next command sweeps a killed run's folder
+        # at once instead of waiting for it to look stale (pipeline/staging.py).
+        self._claim = claim_staging(self.dir)
         self._moved: list[Path] = []
 
     def path(self, name: str) -> Path:
@@ -94,6 +99,7 @@ class Staging:
     def cleanup(self) -> None:
         """Remove the staging folder and whatever is left in it."""
         shutil.rmtree(self.dir, ignore_errors=True)
+        self._claim.release()
 
 
 @contextmanager
