@@ -315,6 +315,7 @@ class Show:
     update_frequency: str | None = None
     txt: tuple[str, ...] = ()
     pubdate_offsets: bool = False
+    timezone: str = "Europe/Helsinki"
     persons: tuple[Person, ...] = ()
     languages: tuple[str, ...] = ()
     titles: dict[str, str] = field(default_factory=dict)

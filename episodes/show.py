@@ -8,6 +8,7 @@ Every problem is reported as ``kotocast.toml: <section.key>: <why>``.
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 import tomllib
 from collections.abc import Callable, Mapping
@@ -27,7 +28,14 @@ from .model import (
 )
 from .persons import person_role
 from .podcasting import read_podcasting
-from .text import DESCRIPTION_MAX_BYTES, canonical_language, clean_text, clean_title
+from .text import (
+    DESCRIPTION_MAX_BYTES,
+    canonical_language,
+    check_email,
+    check_timezone,
+    clean_text,
+    clean_title,
+)
 
 CONFIG_NAME = "kotocast.toml"
 
@@ -64,6 +72,8 @@ CONFIG_SCHEMA: dict[str, dict[str, Any]] = {
         "titles": {},
         "descriptions": {},
         "persons": [],
+        # IANA zone in which status shows times (release times keep their own offsets).
+        "timezone": "Europe/Helsinki",
         # Podcasting 2.0 (episodes/podcasting.py reads and checks these).
         "funding": [],
         "podroll": [],
@@ -293,7 +303,7 @@ def show_from_dict(data: Mapping[str, Any], path: Path) -> Show:
     return Show(
         title=s.check("title", clean_title, s.typed("title", str)),
         author=s.text("author", max_chars=255),
-        email=s.text("email", max_chars=255),
+        email=s.check("email", check_email, s.text("email", max_chars=255)),
         language=language,
         description=s.text(
             "description", "", required=False, multiline=True, max_bytes=DESCRIPTION_MAX_BYTES
@@ -317,6 +327,7 @@ def show_from_dict(data: Mapping[str, Any], path: Path) -> Show:
         update_frequency=fd.typed("update_frequency", str, None) or None,
         txt=tuple(str(t) for t in fd.typed("txt", list, [])),
         pubdate_offsets=fd.typed("pubdate_offsets", bool),
+        timezone=s.check("timezone", check_timezone, s.typed("timezone", str)),
         persons=persons,
         languages=languages,
         titles=titles,
@@ -488,10 +499,20 @@ def render_new_config(
 
 
 def write_text_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temp file in the same folder and ``os.replace``."""
+    """Write ``text`` to ``path`` through a temp file in the same folder and ``os.replace``.
+
+    A file that exists keeps its permissions (a group-writable ``kotocast.toml`` in a shared
+    show folder stays group-writable); a new one is readable by its owner only (``0o600``).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        mode: int | None = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        mode = None
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        if mode is not None:
+            os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
             fh.flush()

@@ -308,3 +308,36 @@ def parse_clock(text: str) -> float:
     for part in parts:
         seconds = seconds * 60 + float(part)
     return seconds
+
+
+# An address Apple and the Podcast Index accept as the owner's: one @, a dotted domain, no
+# spaces, commas or angle brackets (a "Name <a@b>" form is not an address).
+_EMAIL = re.compile(
+    r"^[^@\s,<>()\[\];:\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
+)
+
+
+def check_email(value: str, field: str) -> str:
+    """Return ``value`` if it is a plain e-mail address (the feed's itunes:email).
+
+    Raises:
+        FieldInvalid: not of the form name@example.org.
+    """
+    if not _EMAIL.match(value.strip()):
+        raise FieldInvalid(field, f"{value!r} is not an e-mail address (e.g. podcast@example.org)")
+    return value.strip()
+
+
+def check_timezone(value: str, field: str) -> str:
+    """Return ``value`` if it names an IANA time zone (``Europe/Helsinki``).
+
+    Raises:
+        FieldInvalid: an unknown zone name.
+    """
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise FieldInvalid(field, f"{value!r} is not a time zone (e.g. Europe/Helsinki)") from None
+    return value

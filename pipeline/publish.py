@@ -334,7 +334,14 @@ def _guard(storage: Storage, feeds: Mapping[str, bytes], withdrawn: set[str]) ->
 def render_current_feeds(workspace: Path, *, now: datetime) -> tuple[RenderedSite, list[str]]:
     """Return what ``publish`` would write at ``now`` and every problem in it (writes nothing)."""
     site = load_site(workspace, now=now, cache_artwork=False)
-    return site, validate_site(site, now=now)
+    problems = validate_site(site, now=now)
+    if not site.released:
+        # What publish refuses (unless --allow-empty): directories reject an empty feed.
+        problems.append(
+            f"{', '.join(site.feeds)}: no episode is released yet at {now.isoformat()}, so the "
+            "feed would be empty (directories refuse it)"
+        )
+    return site, problems
 
 
 def show_artwork(workspace: Path, show: Show, *, cache: bool = True) -> Asset | None:

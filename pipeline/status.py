@@ -203,7 +203,7 @@ def show_status(workspace: Path, *, now: datetime) -> StatusReport:
         tuple(rows),
         min(upcoming) if upcoming else None,
         tuple(_guid_notes(show)),
-        str(getattr(show, "timezone", None) or DEFAULT_TIMEZONE),
+        show.timezone,
     )
 
 

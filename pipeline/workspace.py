@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -11,7 +10,13 @@ from episodes.catalog import ensure_folder, load_episode, save_episode
 from episodes.errors import ConfigInvalid, FieldInvalid
 from episodes.model import Episode
 from episodes.show import CONFIG_NAME, load_show, render_new_config, write_text_atomic
-from episodes.text import canonical_language, clean_description, clean_text, clean_title
+from episodes.text import (
+    canonical_language,
+    check_email,
+    clean_description,
+    clean_text,
+    clean_title,
+)
 from feeds.categories import APPLE_CATEGORIES
 from media.artwork import prepare_artwork
 
@@ -110,24 +115,6 @@ def write_new_config(directory: Path, text: str) -> Path:
     lock.parent.mkdir(parents=True, exist_ok=True)
     lock.touch(exist_ok=True)
     return config
-
-
-# An address Apple and the Podcast Index accept as the owner's: one @, a dotted domain, no
-# spaces, commas or angle brackets (a "Name <a@b>" form is not an address).
-_EMAIL = re.compile(
-    r"^[^@\s,<>()\[\];:\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
-)
-
-
-def check_email(value: str, field: str) -> str:
-    """Return ``value`` if it is a plain e-mail address (the feed's itunes:email).
-
-    Raises:
-        FieldInvalid: not of the form name@example.org.
-    """
-    if not _EMAIL.match(value.strip()):
-        raise FieldInvalid(field, f"{value!r} is not an e-mail address (e.g. podcast@example.org)")
-    return value.strip()
 
 
 def check_category(value: str, field: str) -> str:

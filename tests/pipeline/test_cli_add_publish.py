@@ -263,8 +263,9 @@ def test_status_and_validate(show: Path, run: Run, media_dir: Path) -> None:
     )
     table = run("status", "--now", "2026-10-01T00:00:00Z")
     assert table.code == 0
-    assert re.search(r"yksi\s+scheduled\s+2026-11-01 07:00", table.out)
-    assert "next release: 2026-11-01 07:00 UTC" in table.out
+    # Local time in the show's zone, with its offset (09:00+02:00 is not shown as 07:00).
+    assert re.search(r"yksi\s+Yksi\s+scheduled\s+2026-11-01 09:00 \+02:00", table.out)
+    assert "next release: 2026-11-01 09:00 +02:00 (Europe/Helsinki)" in table.out
     ok = run("validate", "--now", "2026-11-02T00:00:00Z")
     assert ok.code == 0, ok.out + ok.err
     assert ok.out.strip().endswith(": valid")
