@@ -121,15 +121,18 @@ def publish(
     show = site.show
     # lastBuildDate: when each feed's content last changed (pipeline/builddate.py).
     build_dates = stamp_build_dates(site.feeds, read_state(workspace).get("build_dates", {}), now)
-    # Items released early stay, with their pubDate: judge "pubDate in the future" by it.
-    problems = validate_site(site, now=max(now, latest_live) if latest_live else now)
-    if problems:
-        raise FeedInvalid(", ".join(site.feeds), problems)
-
     media = media_objects(workspace, site.released, site.artwork, per_language=show.per_language)
     documents = [document_object(key, xml, document_type(key)) for key, xml in site.feeds.items()]
     documents += [document_object(k, body, document_type(k)) for k, body in site.documents.items()]
     storage = open_storage(show.storage, workspace=workspace, endpoint_url=show.endpoint_url)
+    # The scheduled job's common case: every object already published with these bytes (one
+    # manifest read). Those feeds were validated when they went up; only a change is checked.
+    unchanged = plan_is_unchanged(storage, [*media, *documents])
+    if not unchanged:
+        # Items released early stay, with their pubDate: judge "pubDate in the future" by it.
+        problems = validate_site(site, now=max(now, latest_live) if latest_live else now)
+        if problems:
+            raise FeedInvalid(", ".join(site.feeds), problems)
     withdrawn = {e.guid for e in site.episodes if e.withdrawn}
     state = read_state(workspace)
     newly = tuple(e.slug for e in site.released if e.guid not in state.get("guids", []))
@@ -156,6 +159,7 @@ def publish(
         dry_run=dry_run,
         progress=progress,
         build_dates=build_dates,
+        unchanged=unchanged,
     )
     notifications: tuple[Notification, ...] = ()
     if changed and not dry_run:
@@ -282,6 +286,7 @@ def release(
     dry_run: bool,
     progress: PublishProgress | None,
     build_dates: Mapping[str, Mapping[str, str]] | None = None,
+    unchanged: bool | None = None,
 ) -> tuple[tuple[str, ...], int, bool]:
     """Bring storage up to date with a rendered release (podcast or video series).
 
@@ -291,7 +296,9 @@ def release(
     """
     # The scheduled job's common case: everything already published. One manifest read,
     # no writes, whatever the size of the show.
-    if plan_is_unchanged(storage, [*media, *documents]):
+    if unchanged is None:
+        unchanged = plan_is_unchanged(storage, [*media, *documents])
+    if unchanged:
         if not dry_run:
             write_state(workspace, released, build_dates)
         return (), 0, False
