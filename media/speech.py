@@ -359,10 +359,12 @@ def _leveler(settings: SpeechSettings, probe: SpeechProbe, noise_dbfs: float) ->
     spread becomes 3 dB; above, 3:1 compression. All points are relative to the measured
     speech level, so the curve fits quiet and loud recordings alike.
     """
-    loud = probe.speech_dbfs
+    # Clamped so the points always rise from -90 to 0 dB (compand refuses anything else): a
+    # recording with digital silence has no noise floor, a clipped one no headroom.
+    loud = min(-9.0, max(-60.0, probe.speech_dbfs))
     target = loud - LEVELER_HEADROOM_DB
-    low = loud - settings.leveler_range_db
-    floor = min(noise_dbfs + 10.0, low - 3.0)
+    low = max(-80.0, loud - settings.leveler_range_db)
+    floor = max(-87.0, min(noise_dbfs + 10.0, low - 3.0))
     high = loud + 6.0
     top = target + 1.5 + (0.0 - high) / 3.0
     points = [(-90.0, -90.0), (floor, floor), (low, target - 1.5), (high, target + 1.5), (0.0, top)]

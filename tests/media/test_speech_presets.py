@@ -166,3 +166,39 @@ def test_mono_source_runs_the_chain_once_with_the_same_result(tmp_path: Path) ->
         outs.append(speechgen.pcm_mono(dst, 8000))
     assert len(outs[0]) == len(outs[1])
     assert max(abs(a - b) for a, b in zip(*outs, strict=True)) < 1e-3
+
+
+@pytest.mark.parametrize(
+    ("speech_dbfs", "noise_dbfs"), [(-24.0, -120.0), (-3.0, -40.0), (-90.0, -120.0), (-65.0, -70.0)]
+)
+def test_leveler_curve_always_rises(speech_dbfs: float, noise_dbfs: float) -> None:
+    """Digital silence (no noise floor), a clipped or a near-silent recording: compand's
+    points must still rise, or ffmpeg refuses the whole chain."""
+    probe = SpeechProbe(speech_dbfs, noise_dbfs, None, 10.0)
+    chain = build_chain(speech_settings("interview", {"leveler_range_db": 30.0}), probe)
+    assert chain is not None
+    points = chain.split("points=")[1].split(",")[0].split(":")[0].split("|")
+    inputs = [float(p.split("/")[0]) for p in points]
+    assert inputs == sorted(inputs) and len(set(inputs)) == len(inputs)
+    assert inputs[0] == -90.0 and inputs[-1] == 0.0
+
+
+@pytest.mark.slow
+def test_digital_silence_between_sentences(tmp_path: Path) -> None:
+    from media.loudness import measure_loudness
+
+    src = tmp_path / "silences.wav"
+    turn = speechgen.turn_files(1)[0][0]
+    speechgen._ffmpeg(
+        "-i",
+        str(turn),
+        "-i",
+        str(turn),
+        "-filter_complex",
+        "[0:a]apad=pad_dur=3[a];[a][1:a]concat=n=2:v=0:a=1,aresample=48000",
+        str(src),
+    )
+    chain = prepare_speech(src, speech_settings("interview"), duration_s=speechgen.duration_s(src))
+    assert chain.probe is not None and chain.probe.noise_dbfs < -100  # really digital silence
+    heard = measure_loudness(src, channels=2, sample_rate_hz=44100, pre_filter=chain.filter)
+    assert heard.integrated_lufs > -40
