@@ -157,6 +157,7 @@ def render_pages(
         Object key -> UTF-8 HTML, deterministic for the same input.
     """
     languages = list(links.feeds)
+    audio = show.medium != "video"  # the pages say "episodes", not "videos"
     langs = [_language(lang, links) for lang in languages]
     common = {
         "show": show,
@@ -173,7 +174,7 @@ def render_pages(
             **common,
             lang=lang,
             dir=text_direction(lang),
-            s=ui_strings(lang, strings),
+            s=ui_strings(lang, strings, audio=audio),
             root=root,
             title=show.titles.get(lang, show.title),
             description=Markup(description_html(show.descriptions.get(lang, show.description))),
@@ -189,7 +190,7 @@ def render_pages(
             **_language(lang, links),
             "title": show.titles.get(lang, show.title),
             "description": Markup(description_html(show.descriptions.get(lang, show.description))),
-            "s": ui_strings(lang, strings),
+            "s": ui_strings(lang, strings, audio=audio),
             "podcast_link": podcast_app_link(links.feeds[lang]),
             "count": sum(1 for e in episodes if any(v.language == lang for v in e.variants)),
             "href": f"{lang}/index.html",
@@ -200,7 +201,7 @@ def render_pages(
         **common,
         lang=main,
         dir=text_direction(main),
-        s=ui_strings(main, strings),
+        s=ui_strings(main, strings, audio=audio),
         root="",
         title=show.titles.get(main, show.title),
         canonical=links.base_url,

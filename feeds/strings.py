@@ -229,13 +229,111 @@ def language_name(language: str) -> str:
     return LANGUAGE_NAMES.get(language) or LANGUAGE_NAMES.get(language.split("-")[0]) or language
 
 
+# The same pages for an audio show: the strings that speak of videos, said of episodes.
+AUDIO_STRINGS: dict[str, dict[str, str]] = {
+    "en": {
+        "subscribe_intro": "Follow the podcast in a podcast app: new episodes arrive "
+        "automatically.",
+        "episodes_heading": "Episodes",
+        "no_episodes": "No episodes in this language yet.",
+        "download": "Download the episode (MP3)",
+        "video_fallback": "Your browser cannot play this recording. You can download it:",
+        "videos_count": "Episodes",
+    },
+    "fi": {
+        "subscribe_intro": "Seuraa podcastia podcast-sovelluksessa: uudet jaksot tulevat "
+        "automaattisesti.",
+        "episodes_heading": "Jaksot",
+        "no_episodes": "Tällä kielellä ei ole vielä jaksoja.",
+        "download": "Lataa jakso (MP3)",
+        "video_fallback": "Selaimesi ei voi toistaa tallennetta. Voit ladata sen:",
+        "videos_count": "Jaksot",
+    },
+    "sv": {
+        "subscribe_intro": "Följ podden i en poddapp: nya avsnitt kommer automatiskt.",
+        "episodes_heading": "Avsnitt",
+        "no_episodes": "Inga avsnitt på det här språket ännu.",
+        "download": "Ladda ner avsnittet (MP3)",
+        "video_fallback": "Din webbläsare kan inte spela upp inspelningen. Du kan ladda ner den:",
+        "videos_count": "Avsnitt",
+    },
+    "ar": {
+        "subscribe_intro": "تابع البودكاست في تطبيق بودكاست: تصل الحلقات الجديدة تلقائيًا.",
+        "episodes_heading": "الحلقات",
+        "no_episodes": "لا توجد حلقات بهذه اللغة بعد.",
+        "download": "تنزيل الحلقة (MP3)",
+        "video_fallback": "لا يستطيع متصفحك تشغيل هذا التسجيل. يمكنك تنزيله:",
+        "videos_count": "الحلقات",
+    },
+    "so": {
+        "subscribe_intro": "La soco podcast-ka app-ka podcast-ka: qaybaha cusub si toos ah "
+        "ayay u imanayaan.",
+        "episodes_heading": "Qaybaha",
+        "no_episodes": "Weli qaybo kuma jiraan luqaddan.",
+        "download": "Soo deji qaybta (MP3)",
+        "video_fallback": "Browser-kaagu ma daari karo duubistan. Waad soo dejisan kartaa:",
+        "videos_count": "Qaybaha",
+    },
+    "fa": {
+        "subscribe_intro": "پادکست را در یک برنامهٔ پادکست دنبال کنید: قسمت‌های تازه خودکار می‌رسند.",
+        "episodes_heading": "قسمت‌ها",
+        "no_episodes": "هنوز قسمتی به این زبان نیست.",
+        "download": "دانلود قسمت (MP3)",
+        "video_fallback": "مرورگر شما نمی‌تواند این فایل را پخش کند. می‌توانید آن را دانلود کنید:",
+        "videos_count": "قسمت‌ها",
+    },
+    "ru": {
+        "subscribe_intro": "Подпишитесь на подкаст в приложении для подкастов: новые выпуски "
+        "придут автоматически.",
+        "episodes_heading": "Выпуски",
+        "no_episodes": "На этом языке выпусков пока нет.",
+        "download": "Скачать выпуск (MP3)",
+        "video_fallback": "Ваш браузер не может воспроизвести эту запись. Вы можете скачать её:",
+        "videos_count": "Выпуски",
+    },
+    "uk": {
+        "subscribe_intro": "Підпишіться на подкаст у застосунку для подкастів: нові випуски "
+        "надходитимуть автоматично.",
+        "episodes_heading": "Випуски",
+        "no_episodes": "Цією мовою випусків ще немає.",
+        "download": "Завантажити випуск (MP3)",
+        "video_fallback": "Ваш браузер не може відтворити цей запис. Ви можете завантажити його:",
+        "videos_count": "Випуски",
+    },
+}
+
+# The link to an episode's accessible HTML text version (transcript).
+TEXT_VERSION_STRINGS = {
+    "en": "Text version",
+    "fi": "Tekstiversio",
+    "sv": "Textversion",
+    "ar": "النسخة النصية",
+    "so": "Nuqulka qoraalka",
+    "fa": "نسخهٔ متنی",
+    "ru": "Текстовая версия",
+    "uk": "Текстова версія",
+}
+for _lang, _text in TEXT_VERSION_STRINGS.items():
+    UI_STRINGS[_lang]["text_version"] = _text
+
+
 def ui_strings(
-    language: str, overrides: Mapping[str, Mapping[str, str]] | None = None
+    language: str,
+    overrides: Mapping[str, Mapping[str, str]] | None = None,
+    *,
+    audio: bool = False,
 ) -> dict[str, str]:
-    """Return the page strings for ``language``: producer overrides, then ours, then English."""
+    """Return the page strings for ``language``: producer overrides, then ours, then English.
+
+    Args:
+        audio: the show's media are audio (episodes, not videos).
+    """
     base = dict(UI_STRINGS["en"])
     base.update(UI_STRINGS.get(language.split("-")[0], {}))
     base.update(UI_STRINGS.get(language, {}))
+    if audio:
+        base.update(AUDIO_STRINGS["en"])
+        base.update(AUDIO_STRINGS.get(language.split("-")[0], {}))
     if overrides:
         base.update(overrides.get(language.split("-")[0], {}))
         base.update(overrides.get(language, {}))

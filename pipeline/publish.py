@@ -216,7 +216,7 @@ def _load_site_keeping_live(
             anything is written, the artwork cache included).
     """
     show = load_show(workspace)
-    episodes = load_episodes(workspace, languages=show.all_languages)
+    episodes = _publishable(workspace, load_episodes(workspace, languages=show.all_languages))
     recorded = state.get("variants")
     live: Mapping[str, Any] = recorded if isinstance(recorded, dict) else {}
     kept: list[datetime] = []
@@ -256,9 +256,26 @@ def _load_site_keeping_live(
 def load_site(workspace: Path, *, now: datetime, cache_artwork: bool = True) -> RenderedSite:
     """Load the catalog and render every document the show publishes at ``now``."""
     show = load_show(workspace)
-    episodes = load_episodes(workspace, languages=show.all_languages)
+    episodes = _publishable(workspace, load_episodes(workspace, languages=show.all_languages))
     artwork = show_artwork(workspace, show, cache=cache_artwork)
     return render_site(show, episodes, now=now, artwork=artwork)
+
+
+def _publishable(workspace: Path, episodes: list[Episode]) -> list[Episode]:
+    """Leave machine-draft transcripts out when ``[transcribe] publish_drafts = false``."""
+    from episodes.transcription import load_transcribe_settings, publishable
+
+    if load_transcribe_settings(workspace).publish_drafts:
+        return episodes
+    return [
+        replace(
+            e,
+            variants=tuple(
+                replace(v, transcripts=publishable(v.transcripts, False)) for v in e.variants
+            ),
+        )
+        for e in episodes
+    ]
 
 
 def validate_site(site: RenderedSite, *, now: datetime) -> list[str]:

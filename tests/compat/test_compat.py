@@ -75,3 +75,24 @@ def test_old_series_keeps_its_language_feeds_guids(tmp_path: Path) -> None:
         assert f"<podcast:guid>{show.feed_guids[lang]}</podcast:guid>" in xml
     notes = show_status(ws, now=datetime.fromisoformat(NOW)).notes
     assert any("feeds/fi.xml" in n and "kotocast 0.1" in n for n in notes)
+
+
+@pytest.mark.parametrize("publish_drafts", [True, False])
+def test_machine_drafts_stay_out_of_the_feed_when_asked(
+    tmp_path: Path, publish_drafts: bool
+) -> None:
+    """``[transcribe] publish_drafts = false``: a machine transcript waits for its review."""
+    from datetime import datetime
+
+    ws = _copy("podcast", tmp_path)
+    episode = ws / "episodes" / "tervetuloa.toml"
+    text = episode.read_text(encoding="utf-8")
+    episode.write_text(
+        text.replace('rel = "captions"', 'rel = "captions"\norigin = "machine"', 1),
+        encoding="utf-8",
+    )
+    with (ws / "kotocast.toml").open("a", encoding="utf-8") as config:
+        config.write(f"\n[transcribe]\npublish_drafts = {str(publish_drafts).lower()}\n")
+    publish(ws, now=datetime.fromisoformat(NOW))
+    feed = (ws / "public" / "feed.xml").read_text(encoding="utf-8")
+    assert ("<podcast:transcript" in feed) is publish_drafts

@@ -145,6 +145,9 @@ def test_each_language_feed_reads_back_in_three_parsers(bilingual: Path, run: Ru
     for lang, title in (("fi", "Tervetuloa Suomeen"), ("sv", "Välkommen till Finland")):
         page = (public / lang / "index.html").read_text(encoding="utf-8")
         assert title in page and "<audio" in page and f'lang="{lang}"' in page
+        # An audio show's pages speak of episodes, not videos.
+        assert {"fi": "Jaksot", "sv": "Avsnitt"}[lang] in page and "<video" not in page
+        assert {"fi": "Videot", "sv": "Videor"}[lang] not in page
     index = (public / "index.html").read_text(encoding="utf-8")
     assert "fi/index.html" in index and "sv/index.html" in index
 
