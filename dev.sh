@@ -48,7 +48,9 @@ if [ "$mode" = demo ]; then
   exec .venv/bin/kotocast demo "${1:-demo}"
 fi
 
-if [ -f tests/feeds/node/package-lock.json ]; then
-  (cd tests/feeds/node && npm ci --silent --no-audit --no-fund >/dev/null)
-fi
+# npm packages the tests run (the Podcast Index parsers, axe-core), one folder each.
+for lock in tests/*/node/package-lock.json; do
+  [ -f "$lock" ] || continue
+  (cd "$(dirname "$lock")" && npm ci --silent --no-audit --no-fund >/dev/null)
+done
 exec .venv/bin/python -m pytest "$@"

@@ -153,17 +153,7 @@ window.addEventListener("load", async () => {
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if CHROMIUM is None:
         pytest.skip("Debian's chromium is not installed (apt-get install chromium); CI has it")
-    if not AXE.is_file() and shutil.which("npm"):
-        # dev.sh installs tests/feeds/node; this folder's lock file is installed here until it
-        # installs every tests/*/node too.
-        subprocess.run(
-            ["npm", "ci", "--silent", "--no-audit", "--no-fund"],
-            cwd=NODE_DIR,
-            capture_output=True,
-            timeout=300,
-            check=False,
-        )
-    if not AXE.is_file():
+    if not AXE.is_file():  # dev.sh runs npm ci in every tests/*/node
         pytest.fail(f"axe-core missing: run 'npm ci --prefix {NODE_DIR}'")
     root = tmp_path_factory.mktemp("transcripts")
     shutil.copyfile(AXE, root / "axe.min.js")
