@@ -18,6 +18,8 @@ MAINS_HZ = (50.0, 60.0)
 HUM_PERCENTILE = 0.25
 # The hum is read on at most this many pairs of 1 s segments (the quietest ones).
 HUM_PAIRS = 12
+DIGITAL_SILENCE = 1e-10  # mean square (-100 dBFS)
+MIN_LINES = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,11 +120,18 @@ def detect_hum(
     starts = _quiet_pairs(samples, rate, excerpt_s)
     if not starts:
         return None
+    quietest = samples[starts[0] : starts[0] + rate]
+    if math.fsum(map(float.__mul__, quietest, quietest)) / rate < DIGITAL_SILENCE:
+        # Mains hum is continuous: a second of digital silence proves there is none (and
+        # speech harmonics around it would otherwise pass for lines).
+        return None
     best: tuple[float, float, list[tuple[float, float, list[complex]]]] | None = None
     for mains in MAINS_HZ:
         found = _lines(samples, rate, mains, max_harmonics, min_prominence_db, starts)
         score = sum(p for _, p, _ in found)
-        if found and (best is None or score > best[0]):
+        # One line alone is more likely a held note or a steady voice than mains hum, which
+        # always brings harmonics along.
+        if len(found) >= MIN_LINES and (best is None or score > best[0]):
             best = (score, mains, found)
     if best is None:
         return None

@@ -28,7 +28,7 @@ from pathlib import Path
 from media.errors import EncodeFailed, MediaError
 from media.ffmpeg import run_ffmpeg
 from media.filtergraph import LAYOUTS, input_url
-from media.hum import Hum, detect_hum
+from media.hum import MIN_LINES, Hum, detect_hum
 
 log = logging.getLogger(__name__)
 
@@ -345,6 +345,8 @@ def _hum_notches(settings: SpeechSettings, probe: SpeechProbe | None) -> list[st
             if p >= settings.hum_min_prominence_db
             and round(f / hum.mains_hz) <= settings.hum_max_harmonics
         ]
+        if len(harmonics) < MIN_LINES:
+            return []  # a single line is not mains hum (see media.hum)
     else:  # a forced mains frequency: every harmonic, as asked
         mains = float(settings.hum)
         harmonics = [mains * k for k in range(1, settings.hum_max_harmonics + 1)]

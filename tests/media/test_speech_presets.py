@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import array
+import math
+import random
 import tomllib
 from pathlib import Path
 
 import pytest
 
 from media.errors import MediaError
+from media.hum import detect_hum
 from media.speech import (
     EXCERPT_S,
     EXCERPTS,
@@ -202,3 +206,21 @@ def test_digital_silence_between_sentences(tmp_path: Path) -> None:
     assert chain.probe is not None and chain.probe.noise_dbfs < -100  # really digital silence
     heard = measure_loudness(src, channels=2, sample_rate_hz=44100, pre_filter=chain.filter)
     assert heard.integrated_lufs > -40
+
+
+def _tones(freqs: list[float], seconds: int = 12, rate: int = 1024) -> array.array:
+    rng = random.Random(5)
+    return array.array(
+        "f",
+        (
+            sum(0.01 * math.sin(2 * math.pi * f * i / rate) for f in freqs) + rng.gauss(0.0, 0.003)
+            for i in range(seconds * rate)
+        ),
+    )
+
+
+def test_one_line_is_not_hum_two_harmonics_are() -> None:
+    assert detect_hum(_tones([240.0]), 1024) is None  # a held note, a steady voice
+    hum = detect_hum(_tones([50.0, 100.0]), 1024)
+    assert hum is not None and hum.mains_hz == pytest.approx(50.0, abs=0.05)
+    assert detect_hum(array.array("f", bytes(4 * 12 * 1024)), 1024) is None  # digital silence
