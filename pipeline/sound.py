@@ -158,11 +158,7 @@ def report_episode(
         before = _curve_from_json(saved["before"])  # type: ignore[arg-type]
     else:
         before = LoudnessCurve(duration, duration, (None,))
-    raw_turns = saved.get("turns", [])
-    turns = tuple(
-        Turn(float(s), float(e), str(w))
-        for s, e, w in (raw_turns if isinstance(raw_turns, list) else [])
-    )
+    turns = load_turns(workspace, stem)
     mono = info.audio is not None and info.audio.channels == 1
     target = show.loudness.mono_target_lufs if mono else show.loudness.target_lufs
     (workspace / REPORTS).mkdir(exist_ok=True)
@@ -174,6 +170,20 @@ def report_episode(
         turns=turns,
         title=variant.title,
     )
+
+
+def load_turns(workspace: Path, stem: str) -> tuple[Turn, ...]:
+    """Who spoke when in a multitrack episode (``reports/<stem>.json``), for voice tags.
+
+    Empty for a single-track episode or when the file is missing or unreadable.
+    """
+    raw = _read_json(report_path(workspace, stem, ".json")).get("turns", [])
+    turns = []
+    for item in raw if isinstance(raw, list) else []:
+        if isinstance(item, list) and len(item) == 3:
+            start, end, speaker = item
+            turns.append(Turn(float(start), float(end), str(speaker)))
+    return tuple(turns)
 
 
 def _curve_json(curve: LoudnessCurve) -> dict[str, object]:

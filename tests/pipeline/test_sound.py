@@ -13,6 +13,7 @@ from PIL import Image
 from episodes.show import load_show
 from media.encode import MONO_ENCODING, normalize_audio
 from media.loudness import MONO_TARGET
+from pipeline.sound import load_turns
 from tests import mediagen
 from tests.media import speechgen
 
@@ -117,6 +118,8 @@ def test_add_tracks_mixes_names_the_speakers_and_reports(
     for (start, end, _), (want_start, want_end, _) in zip(turns, tracks.turns, strict=True):
         assert abs(start - want_start) < 0.6 and abs(end - want_end) < 0.9
     assert speechgen.duration_s(_media(show)) == pytest.approx(tracks.duration_s, abs=0.2)
+    kept = load_turns(show, saved.stem)  # what transcripts' voice tags read
+    assert [(t.start_s, t.end_s, t.speaker) for t in kept] == [tuple(t) for t in turns]
 
     again = run("report", saved.stem)
     assert again.code == 0, again.err
