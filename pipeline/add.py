@@ -443,7 +443,21 @@ def _process_audio(
     write_id3(encoded, tags)
     alternates: tuple[Asset, ...] = ()
     if show.alternate_aac:
-        alternates = (stage_aac(stage, stem, sources, target, encoding, show, tags, progress),)
+        # The AAC rendition goes through the same speech chain as the MP3 (same body index).
+        alternates = (
+            stage_aac(
+                stage,
+                stem,
+                sources,
+                target,
+                encoding,
+                show,
+                tags,
+                progress,
+                pre_filter=body.pre_filter,
+                body_index=len(intro),
+            ),
+        )
     return _Made(
         path=encoded,
         mime_type="audio/mpeg",

@@ -361,6 +361,8 @@ def _carried_settings(show: ForeignShow) -> dict[str, dict[str, Any]]:
     )
     feed = tables.setdefault("feed", {})
     feed["pubdate_offsets"] = True
+    # Imported episodes were mastered elsewhere: no speech chain unless the producer asks.
+    tables["audio"] = {"preset": "none"}
     others = [t.text for t in show.txt if t.purpose != "applepodcastsverify"]
     if others:
         feed["txt"] = others

@@ -70,6 +70,9 @@ def stage_aac(
     show: Show,
     tags: AudioTags,
     progress: Progress | None,
+    *,
+    pre_filter: str | None = None,
+    body_index: int | None = None,
 ) -> Asset:
     """Encode the AAC rendition (``podcast:alternateEnclosure``) from the sources, not the MP3.
 
@@ -83,7 +86,15 @@ def stage_aac(
         codec="aac",
     )
     path = stage.path("episode.m4a")
-    result = normalize_audio(sources, path, target, aac, crossfade_s=show.crossfade_s)
+    result = normalize_audio(
+        sources,
+        path,
+        target,
+        aac,
+        crossfade_s=show.crossfade_s,
+        pre_filter=pre_filter,
+        body_index=body_index,
+    )
     write_mp4_tags(path, replace(tags, chapters=()))
     if progress is not None:
         progress(1.0)

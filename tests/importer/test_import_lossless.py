@@ -81,6 +81,7 @@ def test_import_keeps_everything_it_can_publish(
         {"url": "https://kotona.example/amif", "text": "EU:n AMIF-rahasto"}
     ]
     assert config["feed"]["apple_podcasts_verify"] == "abc-123"
+    assert config["audio"]["preset"] == "none"  # mastered elsewhere: no speech chain
     run = kotocast("publish", "--now", NOW, cwd=ws)
     assert run.returncode == 0, run.stderr
     xml = (ws / "public" / "feed.xml").read_bytes()
