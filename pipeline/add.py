@@ -23,7 +23,6 @@ from episodes.model import (
     Asset,
     Chapter,
     Episode,
-    LoudnessRecord,
     Person,
     Show,
     Variant,
@@ -43,16 +42,15 @@ from episodes.text import (
     slugify,
 )
 from media.artwork import Artwork, prepare_artwork
-from media.encode import AudioEncoding, LoudnessTarget, normalize_audio
-from media.loudness import Loudness
-from media.probe import MediaInfo, probe, require_audio_input
+from media.encode import normalize_audio
+from media.probe import probe, require_audio_input
 from media.tags import AudioTags, ChapterMark, write_id3
-from media.video import VideoTags, prepare_video, probe_video
 
 from .assets import Staging, staging
 from .checks import check_recording
 from .lock import catalog_lock
 from .numbers import check_number_free
+from .process import Made, choose_audio_settings, jingle, loudness_record, process_video
 from .sidefiles import (
     read_transcripts,
     stage_aac,
@@ -196,7 +194,18 @@ def _add_locked(
 
     with staging(workspace) as stage:
         if video:
-            made = _process_video(workspace, show, meta, request.media, artwork, stage, progress)
+            made = process_video(
+                workspace,
+                show,
+                meta.title,
+                meta.description,
+                meta.language,
+                meta.publish_at,
+                request.media,
+                artwork,
+                stage,
+                progress,
+            )
         else:
             made = _process_audio(
                 workspace, show, meta, request, artwork, chapters, stage, stem, progress
@@ -274,21 +283,6 @@ class _Meta:
     existing: Episode | None  # the episode this variant joins, if the slug exists
     replaces: bool  # the variant in ``language`` exists and is replaced
     guid: str  # decided before encoding: it goes into the media's tags
-
-
-@dataclass(frozen=True, slots=True)
-class _Made:
-    """The processed media file in the staging folder and what was measured on it."""
-
-    path: Path
-    mime_type: str
-    duration_s: float
-    bitrate_kbps: int | None
-    loudness: LoudnessRecord
-    alternates: tuple[Asset, ...] = ()
-    width: int | None = None
-    height: int | None = None
-    video_copied: bool | None = None
 
 
 def _check_metadata(
@@ -396,12 +390,12 @@ def _process_audio(
     stage: Staging,
     stem: str,
     progress: Progress | None,
-) -> _Made:
+) -> Made:
     """Level, encode and tag the audio (MP3, and the AAC rendition when configured)."""
     info = probe(request.tracks[0] if request.tracks else request.media)
     require_audio_input(info, allow_video=True)  # a video call's audio track
     target, encoding = choose_audio_settings(show, info)
-    intro = _jingle(workspace, show.intro, "audio.intro")
+    intro = jingle(workspace, show.intro, "audio.intro")
     body = prepare_body(
         workspace,
         show,
@@ -412,7 +406,7 @@ def _process_audio(
         tracks=request.tracks,
         names=[parse_person(p)[0] for p in request.persons],
     )
-    sources = [*intro, body.media, *_jingle(workspace, show.outro, "audio.outro")]
+    sources = [*intro, body.media, *jingle(workspace, show.outro, "audio.outro")]
     encoded = stage.path("episode.mp3")
     result = normalize_audio(
         sources,
@@ -458,112 +452,14 @@ def _process_audio(
                 body_index=len(intro),
             ),
         )
-    return _Made(
+    return Made(
         path=encoded,
         mime_type="audio/mpeg",
         duration_s=result.duration_s,
         bitrate_kbps=encoding.bitrate_kbps,
-        loudness=_loudness_record(result.before, result.after),
+        loudness=loudness_record(result.before, result.after),
         alternates=alternates,
     )
-
-
-def _process_video(
-    workspace: Path,
-    show: Show,
-    meta: _Meta,
-    source: Path,
-    artwork: Artwork | None,
-    stage: Staging,
-    progress: Progress | None,
-) -> _Made:
-    """Copy the picture (H.264) or re-encode it, level the audio to AAC, tag the MP4."""
-    info = probe_video(source)
-    target = LoudnessTarget(
-        integrated_lufs=show.loudness.target_lufs, true_peak_dbtp=show.loudness.true_peak_dbtp
-    )
-    cover, cover_mime = _video_cover(workspace, show)
-    tags = VideoTags(
-        title=meta.title,
-        series=show.titles.get(meta.language, show.title),
-        artist=show.author,
-        language=meta.language,
-        description=meta.description,
-        date=(meta.publish_at or datetime.now()).date().isoformat(),
-        cover=cover,
-        cover_mime=cover_mime,
-    )
-    out = stage.path("video.mp4")
-    result = prepare_video(info, out, target, tags, progress=progress)
-    size = out.stat().st_size
-    return _Made(
-        path=out,
-        mime_type="video/mp4",
-        duration_s=result.duration_s,
-        bitrate_kbps=round(size * 8 / result.duration_s / 1000) if result.duration_s else None,
-        loudness=_loudness_record(result.before, result.after),
-        width=result.width,
-        height=result.height,
-        video_copied=result.video_copied,
-    )
-
-
-def _video_cover(workspace: Path, show: Show) -> tuple[bytes | None, str | None]:
-    """The show artwork's bytes for the MP4 ``covr`` atom, if it is a JPEG or PNG."""
-    if not show.image:
-        return None, None
-    try:
-        data = (workspace / show.image).read_bytes()
-    except OSError:
-        raise FieldInvalid(
-            "kotocast.toml: show.image", f"{workspace / show.image} is not a file"
-        ) from None
-    if data.startswith(b"\x89PNG"):
-        return data, "image/png"
-    if data.startswith(b"\xff\xd8"):
-        return data, "image/jpeg"
-    return None, None
-
-
-def _loudness_record(before: Loudness, after: Loudness) -> LoudnessRecord:
-    return LoudnessRecord(
-        input_lufs=round(before.integrated_lufs, 2),
-        input_true_peak_dbtp=round(before.true_peak_dbtp, 2),
-        output_lufs=round(after.integrated_lufs, 2),
-        output_true_peak_dbtp=round(after.true_peak_dbtp, 2),
-    )
-
-
-def choose_audio_settings(show: Show, info: MediaInfo) -> tuple[LoudnessTarget, AudioEncoding]:
-    """Pick output channels, loudness target and bitrate for a source.
-
-    ``channels = "auto"`` keeps a mono source mono (64 kbps, mastered to the mono target,
-    -19 LUFS by default, because one channel on two speakers sounds ~3 dB louder than
-    BS.1770 measures it) and makes everything else stereo at the stereo target.
-    """
-    assert info.audio is not None
-    enc = show.encoding
-    mono = enc.channels == "mono" or (enc.channels == "auto" and info.audio.channels == 1)
-    target = LoudnessTarget(
-        integrated_lufs=show.loudness.mono_target_lufs if mono else show.loudness.target_lufs,
-        true_peak_dbtp=show.loudness.true_peak_dbtp,
-    )
-    encoding = AudioEncoding(
-        sample_rate_hz=enc.sample_rate_hz,
-        bitrate_kbps=enc.mono_bitrate_kbps if mono else enc.bitrate_kbps,
-        channels=1 if mono else 2,
-    )
-    return target, encoding
-
-
-def _jingle(workspace: Path, name: str | None, key: str) -> list[Path]:
-    if not name:
-        return []
-    path = (workspace / name).resolve()
-    if not path.is_file():
-        raise FieldInvalid(f"kotocast.toml: {key}", f"{path} is not a file")
-    require_audio_input(probe(path))
-    return [path]
 
 
 def _artwork(workspace: Path, show: Show, image: Path | None) -> Artwork | None:
