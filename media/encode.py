@@ -39,7 +39,7 @@ from media.loudness import (
     parse_ebur128_summaries,
     read_integrated,
 )
-from media.prediction import Analysis, Prediction, analyse, predict
+from media.prediction import Analysis, Prediction, analyse, correct, predict
 from media.probe import probe
 
 __all__ = [
@@ -298,7 +298,9 @@ def _encode_checked(
                     f"{target.integrated_lufs:.1f} ± {target.tolerance_lu} LUFS / "
                     f"<= {target.true_peak_dbtp:.1f} dBTP"
                 )
-            prediction = prediction.corrected(target, error_lu, peak_over_db)
+            prediction = correct(
+                analysis, prediction, target, error_lu, peak_over_db, path=body, workdir=workdir
+            )
             # The source's peak is already known from the first pass.
             check_join = None if source_peak is not None else check_join
         os.replace(tmp, dst)

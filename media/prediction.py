@@ -30,7 +30,7 @@ import logging
 import math
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from media.codecs import CODECS, AudioEncoding, encoder_args, limiter_filter
@@ -107,6 +107,34 @@ class Prediction:
             excerpt_lufs=self.excerpt_lufs,
             curve=self.curve,
         )
+
+
+def correct(
+    analysis: Analysis,
+    prediction: Prediction,
+    target: LoudnessTarget,
+    error_lu: float,
+    peak_over_db: float,
+    *,
+    path: Path,
+    workdir: Path,
+) -> Prediction:
+    """Re-solve after a missed encode; measure the limiter curve where it was not measured.
+
+    A true peak far over the ceiling lowers the ceiling by several dB, which asks for a gain
+    beyond the measured candidates; extrapolating the curve there missed by more than 1 LU
+    (AAC on loud, heavily limited music), so the excerpt is limited and metered again around
+    the new gain (three branches, a fraction of a second).
+    """
+    first = prediction.corrected(target, error_lu, peak_over_db)
+    u = first.gain_db - first.limit_dbfs
+    if not prediction.curve or u <= max(point[0] for point in prediction.curve) + 0.5:
+        return first
+    gains = [u - 1.0, u, u + 1.5]
+    files = [workdir / f"limit-c{k}.txt" for k in range(len(gains))]
+    more = _limited(analysis.excerpt, gains, files, path=path)
+    curve = tuple(sorted([*prediction.curve, *more]))
+    return replace(prediction, curve=curve).corrected(target, error_lu, peak_over_db)
 
 
 def excerpt_select(duration_s: float) -> str | None:
