@@ -1,7 +1,7 @@
 """A show's Podcasting 2.0 settings from ``kotocast.toml``: funding, podroll, license,
 location, Apple's ownership code, season names, enclosure prefix and ``[notify]``.
 
-The keys are declared in :data:`episodes.show.CONFIG_SCHEMA` (unknown keys are refused
+The keys are declared in :data:`episodes.config_schema.CONFIG_SCHEMA` (unknown keys are refused
 there); this module turns their values into :class:`Podcasting`, checking each one and
 naming ``file: section.key`` when one is wrong::
 

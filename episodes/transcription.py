@@ -1,6 +1,6 @@
 """A show's ``[transcribe]`` settings from ``kotocast.toml``, and transcript review states.
 
-The keys are declared in :data:`episodes.show.CONFIG_SCHEMA` (unknown keys are refused
+The keys are declared in :data:`episodes.config_schema.CONFIG_SCHEMA` (unknown keys are refused
 there); this module checks their values::
 
     [transcribe]
