@@ -124,13 +124,13 @@ def correct(
     A true peak far over the ceiling lowers the ceiling by several dB, which asks for a gain
     beyond the measured candidates; extrapolating the curve there missed by more than 1 LU
     (AAC on loud, heavily limited music), so the excerpt is limited and metered again around
-    the new gain (three branches, a fraction of a second).
+    the new gain (four branches, a fraction of a second).
     """
     first = prediction.corrected(target, error_lu, peak_over_db)
     u = first.gain_db - first.limit_dbfs
     if not prediction.curve or u <= max(point[0] for point in prediction.curve) + 0.5:
         return first
-    gains = [u - 1.0, u, u + 1.5]
+    gains = [u - 1.0, u + 1.5, u + 4.0, u + 8.0]
     files = [workdir / f"limit-c{k}.txt" for k in range(len(gains))]
     more = _limited(analysis.excerpt, gains, files, path=path)
     curve = tuple(sorted([*prediction.curve, *more]))

@@ -1,11 +1,15 @@
-"""The gain solver in media.prediction, on measured-curve shapes (no ffmpeg)."""
+"""The gain solver in media.prediction, on measured-curve shapes (ffmpeg only in the last)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
 import pytest
 
-from media.loudness import LoudnessTarget
-from media.prediction import Prediction, _solve, excerpt_select
+from media.loudness import Loudness, LoudnessTarget
+from media.prediction import Analysis, Prediction, _limited, _solve, correct, excerpt_select
+from tests import mediagen
 
 TARGET = LoudnessTarget()
 
@@ -68,3 +72,20 @@ def test_excerpt_is_everything_only_for_short_programmes(
     duration_s: float, expect_all: bool
 ) -> None:
     assert (excerpt_select(duration_s) is None) == expect_all
+
+
+def test_correction_beyond_the_curve_measures_it_there(tmp_path: Path, speech_quiet: Path) -> None:
+    # A curve measured only at small gains; a peak 2 dB over the ceiling asks for a gain far
+    # beyond it: correct() must meter the excerpt there, not extrapolate.
+    excerpt = tmp_path / "excerpt.wav"
+    mediagen._ffmpeg("-i", str(speech_quiet), "-c:a", "pcm_f32le", str(excerpt))
+    analysis = Analysis(Loudness(-30.0, -10.0, 5.0), excerpt, 6.0)
+    measured = _limited(
+        excerpt, [0.0, 2.0], [tmp_path / "a.txt", tmp_path / "b.txt"], path=speech_quiet
+    )
+    p = replace(_solved(knee=100.0), curve=tuple(measured), limit_dbfs=-2.1)
+    fixed = correct(analysis, p, TARGET, 0.0, 2.0, path=speech_quiet, workdir=tmp_path)
+    assert fixed.limit_dbfs == pytest.approx(-2.1 - 2.3)
+    assert len(fixed.curve) == len(p.curve) + 4
+    u = fixed.gain_db - fixed.limit_dbfs
+    assert min(x for x, _ in fixed.curve) < u < max(x for x, _ in fixed.curve)
