@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import KeyInvalid, ObjectConflict, PreconditionFailed, StorageError
+from pipeline.publish_lock import LOCK_KEY
 from pipeline.storage import LocalFolderStorage, open_storage, validate_key
-from pipeline.sync import LOCK_KEY, MANIFEST_KEY, publish_objects
+from pipeline.sync import MANIFEST_KEY, publish_objects
 
 from .conftest import feed_object, media_object, media_set, render_test_feed
 

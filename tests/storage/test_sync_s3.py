@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from pipeline.errors import ObjectConflict, PublishLocked, StorageError, UploadFailed
+from pipeline.publish_lock import LOCK_KEY
 from pipeline.s3 import S3Storage
-from pipeline.sync import LOCK_KEY, MANIFEST_KEY, publish_objects
+from pipeline.sync import MANIFEST_KEY, publish_objects
 
 from .conftest import feed_object, media_object, media_set, render_test_feed
 from .faultproxy import FaultProxy, Faults
