@@ -64,13 +64,13 @@ from .fetch import (
     FetchTooLarge,
     fetch_bytes,
 )
-from .import_episode import (
+from .import_episode import import_item
+from .import_side import (
     DOWNLOADS_DIR,
     Skipped,
     absolute_url,
     cut_chars,
     description_text,
-    import_item,
     is_http,
     oldest_first,
     unique_slug,
