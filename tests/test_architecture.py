@@ -115,3 +115,16 @@ def test_no_import_cycle_inside_a_package(package: str) -> None:
     for module in sorted(graph):
         if module not in state:
             visit(module)
+
+
+MAX_MODULE_LINES = 540  # "about 500": a module past it is doing two jobs; split it by concern
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_no_module_is_over_about_500_lines(package: str) -> None:
+    long = {
+        path.relative_to(ROOT).as_posix(): lines
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    }
+    assert long == {}
