@@ -18,7 +18,6 @@ from episodes.errors import EpisodeExists, EpisodeFileInvalid, EpisodeNotFound, 
 from episodes.model import Asset, Chapter, Episode, LoudnessRecord, Person, Transcript
 from episodes.text import parse_publish_at
 
-
 LANGS = ("fi",)
 
 
