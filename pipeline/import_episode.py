@@ -53,7 +53,6 @@ from .sidefiles import stage_chapters, stage_image, stage_transcript
 log = logging.getLogger(__name__)
 
 
-
 # --- one episode -------------------------------------------------------------------------
 
 
