@@ -31,6 +31,7 @@ from feeds.transcript_html import TranscriptPage, render_transcript_html
 from media.cues import (
     Cue,
     CuesInvalid,
+    SpeakerTurn,
     make_cues,
     read_webvtt,
     write_srt,
@@ -41,6 +42,7 @@ from media.transcribe import Recognizer, load_recognizer, transcribe, whisper_la
 
 from .assets import Staging, staging
 from .errors import PipelineError
+from .sound import load_turns
 
 log = logging.getLogger(__name__)
 
@@ -219,7 +221,10 @@ def transcribe_variant(
         duration_s=variant.media.duration_s,
         progress=progress,
     )
-    cues = make_cues(result.segments, duration_s=variant.media.duration_s)
+    # A multitrack episode knows who spoke when (pipeline/sound.py): voice tags in the cues.
+    stem = f"{slug}-{variant.language.lower()}" if show.per_language else slug
+    speakers = [SpeakerTurn(t.start_s, t.end_s, t.speaker) for t in load_turns(workspace, stem)]
+    cues = make_cues(result.segments, duration_s=variant.media.duration_s, speakers=speakers)
     if not cues:  # music only, or silence: an empty transcript would only mislead
         log.warning("%s [%s]: no speech recognised", slug, variant.language)
         return variant, Transcribed(variant.language, "empty", 0, None, result.duration_s)
