@@ -49,12 +49,18 @@ class Chapter:
 
 @dataclass(frozen=True, slots=True)
 class LoudnessRecord:
-    """Loudness measured before and after normalising (EBU R128 / ITU-R BS.1770)."""
+    """Loudness measured before and after normalising (EBU R128 / ITU-R BS.1770).
+
+    The source's true peak is measured only when asked (it costs a quarter of an encode);
+    otherwise its sample peak is recorded as ``input_sample_peak_dbfs`` and the true peak is
+    None. Files written by kotocast 0.1 always have the true peak.
+    """
 
     input_lufs: float
-    input_true_peak_dbtp: float
+    input_true_peak_dbtp: float | None
     output_lufs: float
     output_true_peak_dbtp: float
+    input_sample_peak_dbfs: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -267,9 +267,10 @@ LOUDNESS = Table(
     LoudnessRecord,
     [
         required("input_lufs", SECONDS),
-        required("input_true_peak_dbtp", SECONDS),
+        field("input_true_peak_dbtp", SECONDS),
         required("output_lufs", SECONDS),
         required("output_true_peak_dbtp", SECONDS),
+        field("input_sample_peak_dbfs", SECONDS),
     ],
 )
 

@@ -94,6 +94,7 @@ class VideoResult:
     after: Loudness
     audio_passes: int
     audio_copied: bool = False
+    source_true_peak: bool = True  # before.true_peak_dbtp is a true peak (else a sample peak)
 
 
 def probe_video(path: Path) -> VideoInfo:
@@ -211,6 +212,7 @@ def prepare_video(
         after=result.after,
         audio_passes=result.passes,
         audio_copied=copied,
+        source_true_peak=result.source_true_peak,
     )
 
 

@@ -457,7 +457,7 @@ def _process_audio(
         mime_type="audio/mpeg",
         duration_s=result.duration_s,
         bitrate_kbps=encoding.bitrate_kbps,
-        loudness=loudness_record(result.before, result.after),
+        loudness=loudness_record(result.before, result.after, true_peak=result.source_true_peak),
         alternates=alternates,
     )
 

@@ -76,7 +76,7 @@ def process_video(
         mime_type="video/mp4",
         duration_s=result.duration_s,
         bitrate_kbps=round(size * 8 / result.duration_s / 1000) if result.duration_s else None,
-        loudness=loudness_record(result.before, result.after),
+        loudness=loudness_record(result.before, result.after, true_peak=result.source_true_peak),
         width=result.width,
         height=result.height,
         video_copied=result.video_copied,
@@ -100,12 +100,15 @@ def video_cover(workspace: Path, show: Show) -> tuple[bytes | None, str | None]:
     return None, None
 
 
-def loudness_record(before: Loudness, after: Loudness) -> LoudnessRecord:
+def loudness_record(before: Loudness, after: Loudness, *, true_peak: bool) -> LoudnessRecord:
+    """What the catalog keeps: ``true_peak`` says whether ``before``'s peak is a true peak."""
+    peak = round(before.true_peak_dbtp, 2)
     return LoudnessRecord(
         input_lufs=round(before.integrated_lufs, 2),
-        input_true_peak_dbtp=round(before.true_peak_dbtp, 2),
+        input_true_peak_dbtp=peak if true_peak else None,
         output_lufs=round(after.integrated_lufs, 2),
         output_true_peak_dbtp=round(after.true_peak_dbtp, 2),
+        input_sample_peak_dbfs=None if true_peak else peak,
     )
 
 

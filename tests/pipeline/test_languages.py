@@ -84,7 +84,12 @@ def test_each_language_feed_reads_back_in_three_parsers(bilingual: Path, run: Ru
     result = run("publish", "--now", NOW)
     assert result.code == 0, result.err
     public = bilingual / "public"
-    guid = tomllib.loads((bilingual / "episodes" / "tervetuloa.toml").read_text())["guid"]
+    saved = tomllib.loads((bilingual / "episodes" / "tervetuloa.toml").read_text())
+    guid = saved["guid"]
+    for variant in saved["variants"]:
+        # The source's peak is a sample peak unless its true peak was measured; named so.
+        loud = variant["loudness"]
+        assert "input_sample_peak_dbfs" in loud and "input_true_peak_dbtp" not in loud
     enclosures = {}
     for lang, title, show_title in (
         ("fi", "Tervetuloa Suomeen", "Kotona Suomessa"),
