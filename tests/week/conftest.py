@@ -3,42 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from pipeline.cli import main
 from tests.mediagen import make_cover, make_speech
 
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-
-Run = Callable[..., Result]
-
-
-@pytest.fixture
-def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Run:
-    """Run ``kotocast ARGS`` through ``main`` (its real error mapping and exit codes)."""
-    monkeypatch.setenv("CI", "1")
-
-    def invoke(*args: str | Path) -> Result:
-        capsys.readouterr()
-        try:
-            main([str(a) for a in args])
-            code = 0
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        captured = capsys.readouterr()
-        return Result(code, captured.out, captured.err)
-
-    return invoke
+# The same in-process runner as the pipeline tests (its real error mapping and exit codes).
+from tests.pipeline.conftest import Result, Run, _quiet_env, run  # noqa: F401
 
 
 @pytest.fixture(scope="session")
@@ -51,7 +23,12 @@ def sources(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def show(tmp_path: Path, run: Run, sources: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def show(
+    tmp_path: Path,
+    run: Run,  # noqa: F811 (the fixture imported above)
+    sources: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Path:
     result = run(
         "init", tmp_path / "viikko", "--title", "Viikko", "--author", "Tuottaja",
         "--email", "tuottaja@example.org", "--language", "fi",
