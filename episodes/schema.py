@@ -16,7 +16,6 @@ Two file shapes, both read and written by these tables:
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -49,6 +48,8 @@ TRANSCRIPT_ORIGINS = ("supplied", "machine", "reviewed")
 
 def unknown_key_message(key: str, known: Iterable[str]) -> str:
     """Return ``unknown key`` with the nearest known key as a hint (``target_lfus``...)."""
+    import difflib  # only when a file has a typo
+
     close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
     hint = f"; did you mean {close[0]!r}?" if close else f"; known keys: {', '.join(sorted(known))}"
     return f"unknown key{hint}"
