@@ -8,6 +8,7 @@ feed, read back with lxml and feedparser, carries the same things.
 
 from __future__ import annotations
 
+import json
 import tomllib
 from pathlib import Path
 
@@ -23,6 +24,17 @@ pytestmark = pytest.mark.slow
 PI = "https://podcastindex.org/namespace/1.0"
 VTT = b"WEBVTT\n\n00:00:00.000 --> 00:00:01.500\nHei.\n"
 SRT = b"1\n00:00:00,000 --> 00:00:01,500\nHei.\n"
+CHAPTERS_LIST = [
+    {"startTime": 0, "title": "Alku", "endTime": 1.0, "url": "https://kotona.example/a"},
+    {
+        "startTime": 1.0,
+        "title": "Vieras",
+        "img": "https://kotona.example/omar.jpg",
+        "location": {"name": "Helsinki", "geo": "geo:60.17,24.94"},
+    },
+    {"startTime": 1.5, "toc": False},
+]
+CHAPTERS = json.dumps({"version": "1.2.0", "chapters": CHAPTERS_LIST})
 GUID = "917393e3-1b1e-5cef-ace4-edaa54e1f810"
 
 
@@ -34,6 +46,7 @@ def _feed(server: PodServer, media: dict[str, bytes]) -> str:
     server.files["/ep.jpg"] = (media["cover.jpg"], "image/jpeg")
     server.files["/t.vtt"] = (VTT, "text/vtt")
     server.files["/t.srt"] = (SRT, "application/x-subrip")
+    server.files["/ch.json"] = (CHAPTERS.encode(), "application/json+chapters")
     u = server.url
     xml = f"""<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"
@@ -54,6 +67,7 @@ def _feed(server: PodServer, media: dict[str, bytes]) -> str:
 <pubDate>Sat, 01 Mar 2025 18:30:00 +0200</pubDate>
 <enclosure url="{u("/m.mp3")}" length="{len(main)}" type="audio/mpeg"/>
 <itunes:image href="{u("/ep.jpg")}"/>
+<podcast:chapters url="{u("/ch.json")}" type="application/json+chapters"/>
 <podcast:transcript url="{u("/t.vtt")}" type="text/vtt" language="fi"/>
 <podcast:transcript url="{u("/t.srt")}" type="application/x-subrip" language="fi"/>
 <podcast:person role="producer">Aino Koskinen</podcast:person>
@@ -103,6 +117,10 @@ def test_import_keeps_everything_it_can_publish(
     assert persons["Omar Ali"] == ("guest", "cast")
     (bite,) = item.iter(f"{{{PI}}}soundbite")
     assert (bite.get("startTime"), bite.get("duration"), bite.text) == ("0.5", "1.5", "Paras hetki")
+    (chapters,) = item.iter(f"{{{PI}}}chapters")
+    key = chapters.get("url").removeprefix("https://kotona.example/new/")
+    published = json.loads((ws / "public" / key).read_text(encoding="utf-8"))["chapters"]
+    assert published == CHAPTERS_LIST  # every field, the hidden chapter too
     (alt,) = item.iter(f"{{{PI}}}alternateEnclosure")
     (source,) = alt.iter(f"{{{PI}}}source")
     key = source.get("uri").removeprefix("https://kotona.example/new/")
