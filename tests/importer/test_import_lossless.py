@@ -102,12 +102,14 @@ def test_import_keeps_everything_it_can_publish(
     assert not feedparser.parse(xml).bozo
     root = etree.fromstring(xml)
     channel = root.find("channel")
+    assert channel.findtext(f"{{{PI}}}guid") == GUID  # the show keeps its identity
+    assert channel.findtext("title") == "Kotona Suomessa"
     assert channel.findtext(f"{{{PI}}}funding") == "EU:n AMIF-rahasto"
     assert channel.find(f"{{{PI}}}txt").get("purpose") == "applepodcastsverify"
     assert channel.findtext(f"{{{PI}}}license") == "cc-by-4.0"
     assert channel.find(f"{{{PI}}}podroll/{{{PI}}}remoteItem") is not None
     (item,) = channel.iter("item")
-    assert item.findtext("guid") == "ep-1"
+    assert item.findtext("guid") == "ep-1" and item.findtext("title") == "Jakso 1"
     assert item.findtext("pubDate") == "Sat, 01 Mar 2025 18:30:00 +0200"  # offset kept
     assert item.find("{http://www.itunes.com/dtds/podcast-1.0.dtd}image") is not None
     types = sorted(t.get("type") for t in item.iter(f"{{{PI}}}transcript"))
