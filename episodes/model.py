@@ -8,6 +8,7 @@ live in :mod:`episodes.show` and :mod:`episodes.catalog`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from dataclasses import fields as dataclass_fields
 from datetime import datetime
 from typing import Any
 
@@ -248,25 +249,11 @@ class Episode:
 
         The shape of a flat episode file; handy for importers, benchmarks and tests.
         """
-        identity = {k: v for k, v in fields.items() if k in _EPISODE_FIELDS}
-        rest = {k: v for k, v in fields.items() if k not in _EPISODE_FIELDS}
+        own = {f.name for f in dataclass_fields(cls)} - {"variants"}
+        identity = {k: v for k, v in fields.items() if k in own}
+        rest = {k: v for k, v in fields.items() if k not in own}
         extra = rest.pop("variants", ())
         return cls(variants=(Variant(language=language, **rest), *extra), **identity)
-
-
-_EPISODE_FIELDS = frozenset(
-    (
-        "slug",
-        "guid",
-        "episode_type",
-        "season",
-        "number",
-        "explicit",
-        "withdrawn",
-        "image",
-        "created_at",
-    )
-)
 
 
 @dataclass(frozen=True, slots=True)
