@@ -257,6 +257,16 @@ class Episode:
 
 
 @dataclass(frozen=True, slots=True)
+class TranscribeSettings:
+    """``[transcribe]``: whether and how episodes are transcribed."""
+
+    auto: bool = False
+    model: str = "base"
+    device: str = "auto"
+    publish_drafts: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class LoudnessSettings:
     """Loudness targets (EBU R128 measurement, ITU-R BS.1770 loudness)."""
 
@@ -329,6 +339,7 @@ class Show:
     page_strings: dict[str, dict[str, str]] = field(default_factory=dict)
     # Podcasting 2.0 settings (funding, podroll, license, location, [notify]...).
     podcasting: Podcasting = field(default_factory=Podcasting)
+    transcribe: TranscribeSettings = field(default_factory=TranscribeSettings)
 
     @property
     def all_languages(self) -> tuple[str, ...]:

@@ -37,6 +37,7 @@ from .text import (
     clean_text,
     clean_title,
 )
+from .transcription import read_transcribe_settings
 
 CONFIG_NAME = "kotocast.toml"
 
@@ -254,6 +255,7 @@ def show_from_dict(data: Mapping[str, Any], path: Path) -> Show:
         all_languages_feed=s.typed("all_languages_feed", bool),
         page_strings=_page_strings(_Reader(path, "pages", data.get("pages", {}))),
         podcasting=read_podcasting(data, path),
+        transcribe=read_transcribe_settings(data, path),
     )
 
 
@@ -426,23 +428,6 @@ def write_text_atomic(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-def record_podcast_guid(workspace: Path, guid: str) -> None:
-    """Store ``podcast_guid`` in ``kotocast.toml`` (once), keeping the producer's comments.
-
-    Raises:
-        ConfigInvalid: the file already holds a different guid (it never changes).
-    """
-    path = workspace / CONFIG_NAME
-    doc = tomlkit.parse(path.read_text(encoding="utf-8"))
-    current = doc["show"].get("podcast_guid")  # type: ignore[union-attr]
-    if current == guid:
-        return
-    if current:
-        raise ConfigInvalid(f"{path}: show.podcast_guid: already {current}; it never changes")
-    doc["show"]["podcast_guid"] = guid  # type: ignore[index]
-    write_text_atomic(path, tomlkit.dumps(doc))
 
 
 def record_feed_guids(workspace: Path, guids: Mapping[str, str]) -> None:

@@ -17,27 +17,15 @@ Review states of one variant's transcript (``kotocast status``): ``none``, ``mac
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .errors import ConfigInvalid
-from .model import Transcript
+from .model import TranscribeSettings, Transcript
 
 DEVICES = ("auto", "cpu", "cuda")
 REVIEW_STATES = ("none", "machine", "reviewed", "supplied")
-
-
-@dataclass(frozen=True, slots=True)
-class TranscribeSettings:
-    """``[transcribe]``: whether and how episodes are transcribed."""
-
-    auto: bool = False
-    model: str = "base"
-    device: str = "auto"
-    publish_drafts: bool = True
 
 
 def read_transcribe_settings(data: Mapping[str, Any], path: Path) -> TranscribeSettings:
@@ -71,20 +59,6 @@ def read_transcribe_settings(data: Mapping[str, Any], path: Path) -> TranscribeS
         device=device,
         publish_drafts=get("publish_drafts", bool, "true or false"),
     )
-
-
-def load_transcribe_settings(workspace: Path) -> TranscribeSettings:
-    """Read ``[transcribe]`` from ``workspace/kotocast.toml`` (call after ``load_show``).
-
-    Raises:
-        ConfigInvalid: unreadable file or a bad value.
-    """
-    path = workspace / "kotocast.toml"
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigInvalid(f"{path}: cannot read: {exc}") from None
-    return read_transcribe_settings(data, path)
 
 
 def review_state(transcripts: Sequence[Transcript], language: str) -> str:

@@ -34,7 +34,7 @@ from episodes.podcasting import Notify, Podcasting, podcasting_config
 from episodes.show import (
     CONFIG_NAME,
     load_show,
-    record_podcast_guid,
+    record_feed_guids,
     render_new_config,
 )
 from episodes.text import (
@@ -394,7 +394,7 @@ def _adopt_identity(workspace: Path, guid: str) -> None:
         )
     if not show.podcast_guid:
         # Spec: an imported feed's guid wins over one derived from our (new) URL later.
-        record_podcast_guid(workspace, guid)
+        record_feed_guids(workspace, {"*": guid})
 
 
 def _import_artwork(

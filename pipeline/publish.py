@@ -113,12 +113,11 @@ def publish(
         GuardRefused: a feed would change what subscribers depend on (nothing is uploaded).
         StorageError: storage failed; the live feeds are left as they were.
     """
-    site, latest_live = _load_site_keeping_live(
-        workspace, now, read_state(workspace), allow_empty=allow_empty
-    )
+    state = read_state(workspace)  # what the last publish recorded; read once
+    site, latest_live = _load_site_keeping_live(workspace, now, state, allow_empty=allow_empty)
     show = site.show
     # lastBuildDate: when each feed's content last changed (pipeline/builddate.py).
-    build_dates = stamp_build_dates(site.feeds, read_state(workspace).get("build_dates", {}), now)
+    build_dates = stamp_build_dates(site.feeds, state.get("build_dates", {}), now)
     media = media_objects(workspace, site.released, site.artwork, per_language=show.per_language)
     documents = [document_object(key, xml, document_type(key)) for key, xml in site.feeds.items()]
     documents += [document_object(k, body, document_type(k)) for k, body in site.documents.items()]
@@ -132,7 +131,6 @@ def publish(
         if problems:
             raise FeedInvalid(", ".join(site.feeds), problems)
     withdrawn = {e.guid for e in site.episodes if e.withdrawn}
-    state = read_state(workspace)
     newly = tuple(e.slug for e in site.released if e.guid not in state.get("guids", []))
     upcoming = [
         v.publish_at
@@ -214,7 +212,7 @@ def _load_site_keeping_live(
             anything is written, the artwork cache included).
     """
     show = load_show(workspace)
-    episodes = _publishable(workspace, load_episodes(workspace, languages=show.all_languages))
+    episodes = _publishable(show, load_episodes(workspace, languages=show.all_languages))
     recorded = state.get("variants")
     live: Mapping[str, Any] = recorded if isinstance(recorded, dict) else {}
     kept: list[datetime] = []
@@ -254,16 +252,16 @@ def _load_site_keeping_live(
 def load_site(workspace: Path, *, now: datetime, cache_artwork: bool = True) -> RenderedSite:
     """Load the catalog and render every document the show publishes at ``now``."""
     show = load_show(workspace)
-    episodes = _publishable(workspace, load_episodes(workspace, languages=show.all_languages))
+    episodes = _publishable(show, load_episodes(workspace, languages=show.all_languages))
     artwork = show_artwork(workspace, show, cache=cache_artwork)
     return render_site(show, episodes, now=now, artwork=artwork)
 
 
-def _publishable(workspace: Path, episodes: list[Episode]) -> list[Episode]:
+def _publishable(show: Show, episodes: list[Episode]) -> list[Episode]:
     """Leave machine-draft transcripts out when ``[transcribe] publish_drafts = false``."""
-    from episodes.transcription import load_transcribe_settings, publishable
+    from episodes.transcription import publishable
 
-    if load_transcribe_settings(workspace).publish_drafts:
+    if show.transcribe.publish_drafts:
         return episodes
     return [
         replace(

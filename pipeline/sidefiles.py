@@ -159,17 +159,24 @@ def stage_transcript(
             WebVTT) and file it under ``captions/``; otherwise keep the format, under
             ``transcripts/``.
     """
-    fmt = "vtt" if webvtt else captions.format
-    path = stage.path(f"{stem}.{fmt}")
-    path.write_text(to_webvtt(captions) if webvtt else captions.text, encoding="utf-8")
-    asset = stage.adopt(
-        path,
-        folder="captions" if webvtt else "transcripts",
-        stem=stem,
-        extension=fmt,
+    asset = stage_text(
+        stage,
+        stem,
+        to_webvtt(captions) if webvtt else captions.text,
+        extension="vtt" if webvtt else captions.format,
         mime_type="text/vtt" if webvtt else captions.mime_type,
+        folder="captions" if webvtt else "transcripts",
     )
     return Transcript(asset=asset, language=language, rel="captions", origin=origin)
+
+
+def stage_text(
+    stage: Staging, stem: str, text: str, *, extension: str, mime_type: str, folder: str
+) -> Asset:
+    """Stage one UTF-8 text file (a transcript in any format) under ``folder/stem-<hash>``."""
+    path = stage.path(f"{stem}.{extension}")
+    path.write_text(text, encoding="utf-8")
+    return stage.adopt(path, folder=folder, stem=stem, extension=extension, mime_type=mime_type)
 
 
 def stage_teaser(

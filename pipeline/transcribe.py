@@ -25,7 +25,7 @@ from episodes.errors import FieldInvalid
 from episodes.model import Episode, Show, Transcript, Variant
 from episodes.show import load_show
 from episodes.text import canonical_language
-from episodes.transcription import load_transcribe_settings, review_state
+from episodes.transcription import review_state
 from feeds.rss import asset_url
 from feeds.transcript_html import TranscriptPage, render_transcript_html
 from media.cues import (
@@ -42,6 +42,7 @@ from media.transcribe import Recognizer, load_recognizer, transcribe, whisper_la
 
 from .assets import Staging, staging
 from .errors import PipelineError
+from .sidefiles import stage_text
 from .sound import load_turns
 
 log = logging.getLogger(__name__)
@@ -142,7 +143,7 @@ def transcribe_episode(
             cannot be decoded (all before anything is written).
     """
     show = load_show(workspace)
-    settings = load_transcribe_settings(workspace)
+    settings = show.transcribe
     episode = load_episode(workspace, slug, languages=show.all_languages)
     variants = _variants(episode, language)
     todo = [v for v in variants if review_state(v.transcripts, v.language) in ("none", "machine")]
@@ -212,8 +213,9 @@ def transcribe_variant(
             variant.language, review_state(variant.transcripts, variant.language)
         )
     if isinstance(recognizer, str):
-        settings = load_transcribe_settings(workspace)
-        recognizer = load_recognizer(_model_source(workspace, recognizer), device=settings.device)
+        recognizer = load_recognizer(
+            _model_source(workspace, recognizer), device=show.transcribe.device
+        )
     result = transcribe(
         workspace / variant.media.path,
         recognizer,
@@ -284,14 +286,13 @@ def stage_transcripts(
     }
     out = []
     for fmt, mime, rel in FORMATS:
-        path = stage.path(f"{stem}.{fmt}")
-        path.write_text(texts[fmt], encoding="utf-8")
-        asset = stage.adopt(
-            path,
-            folder="captions" if fmt == "vtt" else "transcripts",
-            stem=stem,
+        asset = stage_text(
+            stage,
+            stem,
+            texts[fmt],
             extension=fmt,
             mime_type=mime,
+            folder="captions" if fmt == "vtt" else "transcripts",
         )
         out.append(Transcript(asset=asset, language=lang, rel=rel, origin=origin))
     return tuple(out)
@@ -367,7 +368,7 @@ def transcribe_on_add(
     workspace: Path, stage: Staging, show: Show, slug: str, variant: Variant, asked: bool
 ) -> Variant:
     """``add --transcribe`` / ``[transcribe] auto``: transcribe the variant just processed."""
-    settings = load_transcribe_settings(workspace)
+    settings = show.transcribe
     if not (asked or settings.auto) or variant.media is None:
         return variant
     made, result = transcribe_variant(workspace, stage, show, slug, variant, settings.model)

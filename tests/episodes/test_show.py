@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from episodes.errors import ConfigInvalid, WorkspaceNotFound
-from episodes.show import CONFIG_NAME, load_show, record_podcast_guid, render_new_config
+from episodes.show import CONFIG_NAME, load_show, record_feed_guids, render_new_config
 
 
 def _write(tmp_path: Path, **overrides: object) -> Path:
@@ -80,10 +80,10 @@ def test_broken_config_names_file_and_key(tmp_path: Path, edit, message: str) ->
 def test_podcast_guid_is_recorded_once_keeping_comments(tmp_path: Path) -> None:
     path = _write(tmp_path)
     path.write_text(path.read_text(encoding="utf-8") + "# producer's note\n", encoding="utf-8")
-    record_podcast_guid(tmp_path, "9b024349-ccf0-5f69-a609-6b82873eab3c")
+    record_feed_guids(tmp_path, {"*": "9b024349-ccf0-5f69-a609-6b82873eab3c"})
     text = path.read_text(encoding="utf-8")
     assert "# producer's note" in text
     assert load_show(tmp_path).podcast_guid == "9b024349-ccf0-5f69-a609-6b82873eab3c"
-    record_podcast_guid(tmp_path, "9b024349-ccf0-5f69-a609-6b82873eab3c")  # idempotent
+    record_feed_guids(tmp_path, {"*": "9b024349-ccf0-5f69-a609-6b82873eab3c"})  # idempotent
     with pytest.raises(ConfigInvalid, match="it never changes"):
-        record_podcast_guid(tmp_path, "917393e3-1b1e-5cef-ace4-edaa54e1f810")
+        record_feed_guids(tmp_path, {"*": "917393e3-1b1e-5cef-ace4-edaa54e1f810"})
