@@ -22,7 +22,8 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +31,7 @@ from media.codecs import CODECS, MONO_ENCODING, AudioEncoding, encoder_args, lim
 from media.cores import available_cores
 from media.errors import EncodeFailed, LoudnessOutOfRange, NoAudioStream
 from media.ffmpeg import run_ffmpeg_pipeline
-from media.filtergraph import JoinGraph, build_join_graph, filter_path
+from media.filtergraph import JoinGraph, RawAudio, build_join_graph, check_pre_filter, filter_path
 from media.loudness import (
     SILENCE_LUFS,
     Loudness,
@@ -40,6 +41,7 @@ from media.loudness import (
     read_integrated,
 )
 from media.prediction import Analysis, Prediction, analyse, correct, predict
+from media.prefilter import process_body
 from media.probe import probe
 
 __all__ = [
@@ -55,8 +57,10 @@ log = logging.getLogger(__name__)
 
 # Re-encode when the first result is further than this from the target (inside tolerance).
 CORRECT_ABOVE_LU = 0.3
-# Share of the progress bar spent before the encode (analysis ~0.1x, encoding ~1x).
+# Share of the progress bar spent before the encode (analysis ~0.1x, encoding ~1x) and, with
+# a pre-filter, on running it (the speech chain: ~1.3x an encode, over two cores).
 _MEASURE_SHARE = 0.12
+_PROCESS_SHARE = 0.4
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +144,7 @@ def normalize_audio(
     if not 0 <= body_index < len(sources):
         raise ValueError(f"body_index {body_index} is outside the {len(sources)} sources")
     body = sources[body_index]
+    pre_filter = check_pre_filter(pre_filter)
     durations = []
     for src in sources:
         # Callers decide which containers they accept (``add`` takes audio files, the video
@@ -148,35 +153,51 @@ def normalize_audio(
         if info.audio is None:
             raise NoAudioStream(f"{src}: no audio stream")
         durations.append(info.duration_s)
-    fades = [
-        min(crossfade_s, durations[i - 1] / 2, durations[i] / 2) for i in range(1, len(sources))
-    ]
-    duration_s = sum(durations) - sum(fades)
-
-    def join_graph(first_input: int, label: str, *, keep_rate: bool = False) -> JoinGraph:
-        return build_join_graph(
-            sources,
-            channels=encoding.channels,
-            sample_rate_hz=None if keep_rate else encoding.sample_rate_hz,
-            crossfade_s=crossfade_s,
-            durations_s=durations,
-            first_input=first_input,
-            label=label,
-            pre_filter=pre_filter,
-            pre_filter_index=body_index,
-        )
-
     cores = available_cores()
     # The source's true peak is only a record (or, with accept_source, the copy decision).
     # Where it is measured decides its cost: in the output check it rides on the second core;
     # on one core the analysis pass measures it (the check would then double its own work).
     analysis_true_peak = accept_source is not None or (source_true_peak and cores < 2)
     check_source = source_true_peak and not analysis_true_peak
-    with tempfile.TemporaryDirectory(prefix="kotocast-loudness-") as work:
-        workdir = Path(work)
-        # One source without a pre-filter is measured at its own rate (loudness does not
-        # depend on it; resampling costs more than the meter); only the excerpt is resampled.
-        keep_rate = len(sources) == 1 and pre_filter is None
+    inputs: list[Path | RawAudio] = list(sources)
+    # A pre-filter's processed body lives beside dst (it can be gigabytes; /tmp may be RAM).
+    with _workdir(dst, near=pre_filter is not None) as workdir:
+        share = 0.0
+        if pre_filter is not None:
+            # The chain runs once, over every core, into a raw file both passes then read.
+            share = _PROCESS_SHARE
+            processed = process_body(
+                body,
+                pre_filter,
+                channels=encoding.channels,
+                sample_rate_hz=encoding.sample_rate_hz,
+                duration_s=durations[body_index],
+                workdir=workdir,
+                parallel=cores >= 2,
+                progress=_scaled(progress, 0.0, share),
+            )
+            inputs[body_index] = processed
+            durations[body_index] = processed.duration_s
+        fades = [
+            min(crossfade_s, durations[i - 1] / 2, durations[i] / 2) for i in range(1, len(inputs))
+        ]
+        duration_s = sum(durations) - sum(fades)
+
+        def join_graph(first_input: int, label: str, *, keep_rate: bool = False) -> JoinGraph:
+            return build_join_graph(
+                inputs,
+                channels=encoding.channels,
+                sample_rate_hz=None if keep_rate else encoding.sample_rate_hz,
+                crossfade_s=crossfade_s,
+                durations_s=durations,
+                first_input=first_input,
+                label=label,
+            )
+
+        measure_end = share + (1 - share) * _MEASURE_SHARE
+        # One source is measured at its own rate (loudness does not depend on it; resampling
+        # costs more than the meter); only the excerpt is resampled.
+        keep_rate = len(inputs) == 1
         analysis = analyse(
             join_graph(0, "joined", keep_rate=keep_rate),
             path=body,
@@ -184,7 +205,7 @@ def normalize_audio(
             duration_s=duration_s,
             true_peak=analysis_true_peak,
             excerpt_rate_hz=encoding.sample_rate_hz if keep_rate else None,
-            progress=_scaled(progress, 0.0, _MEASURE_SHARE * 0.8),
+            progress=_scaled(progress, share, share + (measure_end - share) * 0.8),
         )
         measured = analysis.loudness
         if measured.integrated_lufs <= SILENCE_LUFS + 0.5:
@@ -202,7 +223,7 @@ def normalize_audio(
             analysis, target, encoding, path=body, workdir=workdir, parallel=cores >= 2
         )
         if progress is not None:
-            progress(_MEASURE_SHARE)
+            progress(measure_end)
         log.debug("%s: %s", body, prediction)
         after, source_peak, passes = _encode_checked(
             join_graph(0, "joined"),
@@ -215,7 +236,7 @@ def normalize_audio(
             body=body,
             duration_s=duration_s,
             workdir=workdir,
-            progress=_scaled(progress, _MEASURE_SHARE, 1.0),
+            progress=_scaled(progress, measure_end, 1.0),
         )
     if progress is not None:
         progress(1.0)
@@ -231,6 +252,20 @@ def normalize_audio(
         prediction=prediction,
         source_true_peak=analysis_true_peak or check_source,
     )
+
+
+@contextmanager
+def _workdir(dst: Path, *, near: bool) -> Iterator[Path]:
+    """A private folder: in the system's temp, or ``near`` dst (same disk, for big files)."""
+    try:
+        work = tempfile.TemporaryDirectory(
+            prefix=".kotocast-loudness-" if near else "kotocast-loudness-",
+            dir=dst.parent if near else None,
+        )
+    except OSError as exc:
+        raise EncodeFailed(f"{dst}: cannot write: {exc.strerror or exc}") from None
+    with work as name:
+        yield Path(name)
 
 
 def _encode_checked(

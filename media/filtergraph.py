@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 LAYOUTS: dict[int, str] = {1: "mono", 2: "stereo"}
 
@@ -23,6 +24,40 @@ class JoinGraph:
     input_args: tuple[str, ...]
     graph: str
     label: str
+
+
+@dataclass(frozen=True, slots=True)
+class RawAudio:
+    """Headerless 32-bit float little-endian samples, interleaved (ffmpeg's ``f32le``).
+
+    What :mod:`media.prefilter` writes; a source like any file for :func:`build_join_graph`.
+    """
+
+    path: Path
+    sample_rate_hz: int
+    channels: int
+
+    SAMPLE_BYTES: ClassVar[int] = 4
+
+    @property
+    def input_args(self) -> tuple[str, ...]:
+        """ffmpeg's arguments for reading it as one input."""
+        return (
+            "-f",
+            "f32le",
+            "-ar",
+            str(self.sample_rate_hz),
+            "-ac",
+            str(self.channels),
+            "-i",
+            input_url(self.path),
+        )
+
+    @property
+    def duration_s(self) -> float:
+        """Its length, from its size."""
+        frame = self.SAMPLE_BYTES * self.channels
+        return self.path.stat().st_size // frame / self.sample_rate_hz
 
 
 def input_url(path: Path) -> str:
@@ -59,7 +94,7 @@ def check_pre_filter(pre_filter: str | None) -> str | None:
 
 
 def build_join_graph(
-    sources: Sequence[Path],
+    sources: Sequence[Path | RawAudio],
     *,
     channels: int,
     sample_rate_hz: int | None,
@@ -73,7 +108,8 @@ def build_join_graph(
     """Join ``sources`` with triangular crossfades, converted to ``channels`` (and rate).
 
     Args:
-        sources: Files in playing order, e.g. ``[intro, body, outro]``.
+        sources: Files in playing order, e.g. ``[intro, body, outro]`` (a body already
+            processed by :mod:`media.prefilter` is a :class:`RawAudio`).
         channels: Output channel count (1 or 2); every source is down/up-mixed to it first.
         sample_rate_hz: Resample to this rate, or None to keep the first source's rate
             (only allowed for a single source: crossfades need one rate).
@@ -100,7 +136,7 @@ def build_join_graph(
     inputs: list[str] = []
     parts: list[str] = []
     for i, src in enumerate(sources):
-        inputs += ["-i", input_url(src)]
+        inputs += src.input_args if isinstance(src, RawAudio) else ["-i", input_url(src)]
         chain = f"{fmt},{pre_filter}" if pre_filter and i == pre_filter_index else fmt
         parts.append(f"[{first_input + i}:a:0]{chain}[{label}_in{i}]")
     current = f"{label}_in0"

@@ -44,6 +44,10 @@ LEVEL_RATE = 8000
 BLOCK_S = 0.4  # level blocks (BS.1770's momentary window)
 ENVELOPE_S = 0.01
 HUM_NOTCH_WIDTH_HZ = 3.0
+# A stereo recording whose difference signal is this far below its sum is dual mono (Zoom,
+# Teams and most recorders write one microphone to both channels): the chain runs once on
+# the sum and is copied to both channels, half the work, inaudibly different (-50 dB).
+DUAL_MONO_BELOW_DB = 50.0
 # afftdn's noise floor is on its own per-band scale: broadband noise at N dBFS RMS is fully
 # reduced by ``nr`` once ``nf`` is at least N + 15 (white and pink noise, ffmpeg 5.1).
 AFFTDN_FLOOR_OFFSET_DB = 18.0
@@ -183,6 +187,14 @@ class SpeechProbe:
     block_dbfs: tuple[float, ...] = ()
     # The same every 10 ms (for lining up one voice across tracks).
     envelope_dbfs: tuple[float, ...] = ()
+    # Level of the stereo difference (L-R)/2 against the sum, dB, in the speech band; None for
+    # a mono output. Far down (DUAL_MONO_BELOW_DB) the two channels carry the same signal.
+    side_db: float | None = None
+
+    @property
+    def dual_mono(self) -> bool:
+        """Both channels carry the same signal (a mono microphone in a stereo file)."""
+        return self.side_db is not None and self.side_db <= -DUAL_MONO_BELOW_DB
 
 
 def _excerpt_starts(duration_s: float) -> list[float]:
@@ -211,16 +223,23 @@ def probe_speech(path: Path, *, duration_s: float, channels: int = 2) -> SpeechP
             inputs += ["-ss", f"{start:.3f}", "-t", f"{EXCERPT_S}"]
         inputs += ["-i", input_url(path)]
     n = max(1, len(starts))
-    mono = "pan=mono|c0=0.5*c0+0.5*c1" if channels == 2 else "anull"
     fmt = f"aformat=sample_fmts=fltp:channel_layouts={LAYOUTS.get(channels, 'stereo')}"
-    parts = [f"[{i}:a:0]aresample=48000,{fmt},{mono}[p{i}]" for i in range(n)]
+    parts = [f"[{i}:a:0]aresample=48000,{fmt}[p{i}]" for i in range(n)]
     joined = "".join(f"[p{i}]" for i in range(n))
-    parts.append(f"{joined}concat=n={n}:v=0:a=1,asplit=2[h][l]")
+    speech_band = f"highpass=f=120,highpass=f=120,aresample={LEVEL_RATE}"
+    if channels == 2:
+        parts.append(f"{joined}concat=n={n}:v=0:a=1,asplit=2[ms][sd]")
+        parts.append("[ms]pan=mono|c0=0.5*c0+0.5*c1,asplit=2[h][l]")
+        parts.append(f"[sd]pan=mono|c0=0.5*c0-0.5*c1,{speech_band}[side]")
+    else:
+        parts.append(f"{joined}concat=n={n}:v=0:a=1,asplit=2[h][l]")
     parts.append(f"[h]aresample={HUM_RATE}[hum]")
     # Levels in the speech band: above the hum, where the leveler and expander act.
-    parts.append(f"[l]highpass=f=120,highpass=f=120,aresample={LEVEL_RATE}[lvl]")
+    parts.append(f"[l]{speech_band}[lvl]")
     with tempfile.TemporaryDirectory(prefix="kotocast-probe-") as tmp:
         hum_raw, lvl_raw = Path(tmp) / "hum.f32", Path(tmp) / "lvl.f32"
+        side_raw = Path(tmp) / "side.f32"
+        side_out = ("-map", "[side]", "-f", "f32le", "-c:a", "pcm_f32le", str(side_raw))
         run_ffmpeg(
             [
                 *inputs,
@@ -228,6 +247,7 @@ def probe_speech(path: Path, *, duration_s: float, channels: int = 2) -> SpeechP
                 ";".join(parts),
                 *("-map", "[hum]", "-f", "f32le", "-c:a", "pcm_f32le", str(hum_raw)),
                 *("-map", "[lvl]", "-f", "f32le", "-c:a", "pcm_f32le", str(lvl_raw)),
+                *(side_out if channels == 2 else ()),
             ],
             path=path,
             what="speech probe failed",
@@ -237,6 +257,7 @@ def probe_speech(path: Path, *, duration_s: float, channels: int = 2) -> SpeechP
         level_samples = _read_f32(lvl_raw)
         levels = _block_levels(level_samples, int(LEVEL_RATE * BLOCK_S))
         envelope = _block_levels(level_samples, int(LEVEL_RATE * ENVELOPE_S))
+        side_db = _relative_db(_read_f32(side_raw), level_samples) if channels == 2 else None
     seconds = len(hum_samples) / HUM_RATE
     segment = EXCERPT_S if starts else None
     # Record weaker lines too; the settings decide which ones get a notch.
@@ -254,6 +275,7 @@ def probe_speech(path: Path, *, duration_s: float, channels: int = 2) -> SpeechP
         seconds,
         tuple(round(v, 2) for v in levels),
         tuple(round(v, 1) for v in envelope),
+        None if side_db is None else round(side_db, 1),
     )
     log.info(
         "%s: speech %.1f dBFS, noise %.1f dBFS, hum %s (%.0f s read)",
@@ -270,6 +292,15 @@ def _read_f32(path: Path) -> array.array[float]:
     samples = array.array("f")
     samples.frombytes(path.read_bytes())
     return samples
+
+
+def _relative_db(part: array.array[float], whole: array.array[float]) -> float:
+    """Power of ``part`` against ``whole``, dB (-120 for silence against anything)."""
+    num = math.fsum(map(float.__mul__, part, part))
+    den = math.fsum(map(float.__mul__, whole, whole))
+    if den <= 0:
+        return 0.0 if num > 0 else -120.0
+    return max(-120.0, 10 * math.log10(max(num, 1e-30) / den))
 
 
 def _block_levels(samples: array.array[float], block: int) -> list[float]:
@@ -404,7 +435,8 @@ def prepare_speech(
         channels: The output's channel count (the chain runs after the up/downmix to it).
         source_channels: The recording's own channel count: a mono recording going out as
             stereo has two identical channels, so the chain runs once on one of them and the
-            result is copied to both (half the work, the same samples).
+            result is copied to both (half the work, the same samples). A stereo recording
+            the probe finds dual mono (:data:`DUAL_MONO_BELOW_DB`) is treated the same way.
 
     Raises:
         EncodeFailed: the probe could not read the file.
@@ -414,6 +446,6 @@ def prepare_speech(
     )
     probe = probe_speech(path, duration_s=duration_s, channels=channels) if needs_probe else None
     chain = build_chain(settings, probe)
-    if chain and channels == 2 and source_channels == 1:
-        chain = f"pan=mono|c0=c0,{chain},pan=stereo|c0=c0|c1=c0"
+    if chain and channels == 2 and (source_channels == 1 or (probe and probe.dual_mono)):
+        chain = f"pan=mono|c0=0.5*c0+0.5*c1,{chain},pan=stereo|c0=c0|c1=c0"
     return SpeechChain(settings, probe, chain)

@@ -161,15 +161,19 @@ def test_mono_source_runs_the_chain_once_with_the_same_result(tmp_path: Path) ->
     src = _hum_source(tmp_path / "mono.wav", 50.0, seconds=8.0)
     settings = speech_settings("interview")
     outs = []
-    for source_channels in (None, 1):
-        chain = prepare_speech(src, settings, duration_s=8.0, source_channels=source_channels)
-        assert chain.filter is not None
-        assert chain.filter.startswith("pan=mono") == (source_channels == 1)
-        dst = tmp_path / f"out-{source_channels}.mp3"
-        normalize_audio([src], dst, LoudnessTarget(), AudioEncoding(), pre_filter=chain.filter)
+    told = prepare_speech(src, settings, duration_s=8.0, source_channels=1)
+    found = prepare_speech(src, settings, duration_s=8.0)  # the probe finds it dual mono
+    assert found.probe is not None and found.probe.dual_mono
+    both = build_chain(settings, found.probe)  # what it would run on each channel
+    for name, chain in (("told", told.filter), ("found", found.filter), ("both", both)):
+        assert chain is not None
+        assert chain.startswith("pan=mono") == (name != "both")
+        dst = tmp_path / f"out-{name}.mp3"
+        normalize_audio([src], dst, LoudnessTarget(), AudioEncoding(), pre_filter=chain)
         outs.append(speechgen.pcm_mono(dst, 8000))
-    assert len(outs[0]) == len(outs[1])
-    assert max(abs(a - b) for a, b in zip(*outs, strict=True)) < 1e-3
+    assert outs[0] == outs[1]
+    assert len(outs[0]) == len(outs[2])
+    assert max(abs(a - b) for a, b in zip(outs[0], outs[2], strict=True)) < 1e-3
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,148 @@
+"""The pre-filter (speech chain) runs once, in two halves on two cores, into a raw file.
+
+Checked on real ffmpeg output: the halves join sample-exactly (same length as one run, the
+first half bit-identical, the second within -40 dB of one run once its pre-roll settled the
+stateful filters: afftdn's running noise minimum keeps it about -45 dB under the signal,
+inaudible under the recording's own noise); a dual-mono stereo recording gets the chain once
+on its sum; the processing file lives beside the output and is gone afterwards.
+"""
+
+from __future__ import annotations
+
+import array
+import math
+import shutil
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+
+from media import prefilter
+from media.encode import AudioEncoding, normalize_audio
+from media.errors import EncodeFailed
+from media.filtergraph import RawAudio
+from media.loudness import LoudnessTarget
+from media.speech import prepare_speech, probe_speech, speech_settings
+from tests import mediagen
+
+pytestmark = pytest.mark.slow
+
+RATE = 44100
+# Every stateful step of the interview chain: biquads, the denoiser, leveler and expander.
+CHAIN = (
+    "highpass=f=80,highpass=f=80,bandreject=f=50:width_type=h:width=3,afftdn=nr=20:nf=-50,"
+    "compand=attacks=0.3:decays=1:points=-90/-90|-50/-40|-20/-20|0/-10,"
+    "agate=threshold=0.003:range=0.1:ratio=3:attack=10:release=300"
+)
+
+
+@pytest.fixture(scope="module")
+def long_speech(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """70 s of stereo speech: long enough to be split in two halves."""
+    folder = tmp_path_factory.mktemp("prefilter")
+    return mediagen.make_speech(folder / "long.wav", 70.0, -28.0)
+
+
+def _samples(raw: RawAudio) -> array.array[float]:
+    samples = array.array("f")
+    samples.frombytes(raw.path.read_bytes())
+    return samples
+
+
+def _rms(values: array.array[float] | list[float]) -> float:
+    return math.sqrt(math.fsum(v * v for v in values) / max(1, len(values)))
+
+
+def _process(src: Path, work: Path, *, parallel: bool) -> RawAudio:
+    work.mkdir()
+    return prefilter.process_body(
+        src,
+        CHAIN,
+        channels=2,
+        sample_rate_hz=RATE,
+        duration_s=70.0,
+        workdir=work,
+        parallel=parallel,
+    )
+
+
+def test_two_halves_join_sample_exactly(tmp_path: Path, long_speech: Path) -> None:
+    one = _process(long_speech, tmp_path / "one", parallel=False)
+    two = _process(long_speech, tmp_path / "two", parallel=True)
+    a, b = _samples(one), _samples(two)
+    assert len(a) == len(b) == 70 * RATE * 2
+    seam = round(35.0 * RATE) * 2  # interleaved stereo
+    # The first half is the same computation on the same samples.
+    assert a[:seam] == b[:seam]
+    # Past the seam the second half's filters had 10 s to settle: no click, no level step
+    # (afftdn alone leaves a -45 dB difference: it never forgets its noise minimum).
+    after = slice(seam, seam + 2 * RATE * 2)
+    diff = [x - y for x, y in zip(a[after], b[after], strict=True)]
+    signal = _rms(a[after])
+    assert signal > 1e-3
+    assert 20 * math.log10(max(_rms(diff), 1e-12) / signal) < -40.0
+    assert not (tmp_path / "two" / "processed-b.f32").exists()
+
+
+class _Usage(NamedTuple):
+    total: int
+    used: int
+    free: int
+
+
+def test_no_room_for_the_processed_audio_is_one_clear_error(
+    tmp_path: Path, long_speech: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    monkeypatch.setattr(shutil, "disk_usage", lambda _path: _Usage(10**9, 10**9 - 10**6, 10**6))
+    with pytest.raises(EncodeFailed, match=r"long\.wav: not enough disk space .*MB needed"):
+        normalize_audio(
+            [long_speech], out / "x.mp3", LoudnessTarget(), AudioEncoding(), pre_filter=CHAIN
+        )
+    assert not list(out.iterdir())
+
+
+def test_processing_folder_is_beside_the_output_and_removed(
+    tmp_path: Path, long_speech: Path
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    seen: list[Path] = []
+    real = prefilter.process_body
+
+    def spy(*args: object, **kwargs: object) -> RawAudio:
+        raw = real(*args, **kwargs)  # type: ignore[arg-type]
+        seen.append(raw.path)
+        return raw
+
+    prefilter_attr = "media.encode.process_body"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(prefilter_attr, spy)
+        result = normalize_audio(
+            [long_speech], out / "x.mp3", LoudnessTarget(), AudioEncoding(), pre_filter=CHAIN
+        )
+    assert result.passes >= 1
+    assert seen and seen[0].parent.parent == out
+    assert [p.name for p in out.iterdir()] == ["x.mp3"]
+    lufs, peak = mediagen.measure_ebur128(out / "x.mp3")
+    assert lufs == pytest.approx(-16.0, abs=0.5)
+    assert peak <= -1.0
+
+
+def test_dual_mono_stereo_runs_the_chain_once(tmp_path: Path, long_speech: Path) -> None:
+    dual = tmp_path / "dual.wav"
+    mediagen._ffmpeg(
+        "-i", str(long_speech), "-af", "pan=stereo|c0=0.5*c0+0.5*c1|c1=0.5*c0+0.5*c1", str(dual)
+    )
+    settings = speech_settings("interview")
+    real_stereo = probe_speech(long_speech, duration_s=70.0)
+    dual_probe = probe_speech(dual, duration_s=70.0)
+    assert real_stereo.side_db is not None and not real_stereo.dual_mono
+    assert dual_probe.dual_mono
+    stereo_chain = prepare_speech(long_speech, settings, duration_s=70.0, source_channels=2)
+    dual_chain = prepare_speech(dual, settings, duration_s=70.0, source_channels=2)
+    assert stereo_chain.filter is not None and "pan=mono" not in stereo_chain.filter
+    assert dual_chain.filter is not None and dual_chain.filter.startswith("pan=mono|")
+    # Mono out: nothing to decide.
+    assert probe_speech(dual, duration_s=70.0, channels=1).side_db is None
