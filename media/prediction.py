@@ -449,7 +449,7 @@ def _encoder_probe(
     *,
     path: Path,
     workdir: Path,
-) -> tuple[float, float]:
+) -> tuple[float, float, list[float]]:
     """Limit and encode the excerpt like the real encode; measure what the encoder did.
 
     Returns:
