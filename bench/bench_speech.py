@@ -107,7 +107,12 @@ def main() -> None:
     parser.add_argument("--rss-lengths", default="180", help="minutes; one interview run each")
     parser.add_argument("--no-ffn", action="store_true", help="skip ffmpeg-normalize")
     parser.add_argument("--mono", action="store_true", help="mono sources (a Zoom export)")
+    parser.add_argument(
+        "--source", type=Path, help="time this recording instead (its length is what it is)"
+    )
     args = parser.parse_args()
+    if args.source is not None:
+        args.lengths, args.rss_lengths = "0", ""
     lengths = [int(x) for x in args.lengths.split(",") if x]
     rss_lengths = [int(x) for x in args.rss_lengths.split(",") if x]
     rows, rss_rows = [], []
@@ -115,7 +120,7 @@ def main() -> None:
     tools = ["plain", "interview", "none"] + ([] if args.no_ffn else ["ffn"])
     try:
         for minutes in lengths:
-            src = source(minutes, 1 if args.mono else 2)
+            src = args.source or source(minutes, 1 if args.mono else 2)
             results: dict[str, list[Run]] = {t: [] for t in tools}
             for n in range(args.runs):
                 for name in tools:
@@ -139,8 +144,9 @@ def main() -> None:
                 if "ffn" in med
                 else "- | - |"
             )
+            label = src.name if args.source else f"{minutes} min"
             rows.append(
-                f"| {minutes} min | {med['plain']:.1f} s | {med['none']:.1f} s | "
+                f"| {label} | {med['plain']:.1f} s | {med['none']:.1f} s | "
                 f"{med['interview']:.1f} s | {ffn} **{med['interview'] / med['plain']:.2f}x** | "
                 f"{rss['interview']:.0f} MB | {loud[0]} LUFS / {loud[1]} dBTP |"
             )

@@ -2,8 +2,11 @@
 
 Every pass is streamed by ffmpeg, so memory does not grow with episode length:
 
+0. with a **pre-filter** (the speech chain), the body is converted to the output's rate and
+   channels and filtered once, on every core, into a raw float file beside ``dst``
+   (:mod:`media.prefilter`); the passes below read that file as the body;
 1. **analysis** of the joined, downmixed (and pre-filtered) programme: ``ebur128`` loudness and
-   sample peak, while a 30-60 s excerpt spread over the programme is written aside;
+   sample peak, while a 20-45 s excerpt spread over the programme is written aside;
 2. **prediction** on that excerpt (:mod:`media.prediction`): the limiter's loudness loss at a
    few candidate gains, and the encoder's loss and true-peak overshoot for this codec and
    bitrate, measured on this material, give the gain and limiter ceiling;
@@ -114,8 +117,10 @@ def normalize_audio(
         crossfade_s: Crossfade between joined sources (clamped to half the shorter one).
         pre_filter: An ffmpeg audio filter chain (``"highpass=f=80,afftdn=nr=12"``) applied
             to the body only (not intro/outro), after its conversion to the output's channels
-            and rate and before gain and limiting, identically in the measurement and the
-            encode pass (so it must be deterministic). None: no pre-filter.
+            and rate and before gain and limiting. It runs once (:mod:`media.prefilter`, two
+            halves on two cores); measurement and encode both read its output, which needs
+            ``4 x channels x rate`` bytes a second of free disk beside ``dst`` for the length
+            of the call. None: no pre-filter.
         body_index: Index of the recording in ``sources`` (gets ``pre_filter``, named in
             errors). Default: the middle of three sources, else the first; pass 1 for
             ``[intro, body]``.
@@ -163,8 +168,10 @@ def normalize_audio(
     # A pre-filter's processed body lives beside dst (it can be gigabytes; /tmp may be RAM).
     with _workdir(dst, near=pre_filter is not None) as workdir:
         share = 0.0
+        analysis: Analysis | None = None
         if pre_filter is not None:
-            # The chain runs once, over every core, into a raw file both passes then read.
+            # The chain runs once, over every core, into a raw file the encode reads; a body
+            # without jingles is measured on the way (the chain runs inside the analysis).
             share = _PROCESS_SHARE
             processed = process_body(
                 body,
@@ -174,10 +181,13 @@ def normalize_audio(
                 duration_s=durations[body_index],
                 workdir=workdir,
                 parallel=cores >= 2,
+                measure=len(inputs) == 1 and encoding.sample_rate_hz % 10 == 0,
+                true_peak=analysis_true_peak,
                 progress=_scaled(progress, 0.0, share),
             )
-            inputs[body_index] = processed
-            durations[body_index] = processed.duration_s
+            inputs[body_index] = processed.audio
+            durations[body_index] = processed.audio.duration_s
+            analysis = processed.analysis
         fades = [
             min(crossfade_s, durations[i - 1] / 2, durations[i] / 2) for i in range(1, len(inputs))
         ]
@@ -195,18 +205,19 @@ def normalize_audio(
             )
 
         measure_end = share + (1 - share) * _MEASURE_SHARE
-        # One source is measured at its own rate (loudness does not depend on it; resampling
-        # costs more than the meter); only the excerpt is resampled.
-        keep_rate = len(inputs) == 1
-        analysis = analyse(
-            join_graph(0, "joined", keep_rate=keep_rate),
-            path=body,
-            workdir=workdir,
-            duration_s=duration_s,
-            true_peak=analysis_true_peak,
-            excerpt_rate_hz=encoding.sample_rate_hz if keep_rate else None,
-            progress=_scaled(progress, share, share + (measure_end - share) * 0.8),
-        )
+        if analysis is None:
+            # One source is measured at its own rate (loudness does not depend on it;
+            # resampling costs more than the meter); only the excerpt is resampled.
+            keep_rate = len(inputs) == 1
+            analysis = analyse(
+                join_graph(0, "joined", keep_rate=keep_rate),
+                path=body,
+                workdir=workdir,
+                duration_s=duration_s,
+                true_peak=analysis_true_peak,
+                excerpt_rate_hz=encoding.sample_rate_hz if keep_rate else None,
+                progress=_scaled(progress, share, share + (measure_end - share) * 0.8),
+            )
         measured = analysis.loudness
         if measured.integrated_lufs <= SILENCE_LUFS + 0.5:
             raise LoudnessOutOfRange(

@@ -20,21 +20,47 @@ before anything is written.
 
 from __future__ import annotations
 
+import functools
+import math
 import shutil
-from collections.abc import Callable
+import struct
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 from media.errors import EncodeFailed
 from media.ffmpeg import run_ffmpeg
-from media.filtergraph import LAYOUTS, RawAudio, check_pre_filter, input_url
+from media.filtergraph import LAYOUTS, RawAudio, check_pre_filter, filter_path, input_url
+from media.loudness import Loudness, parse_ebur128_summaries
+from media.prediction import Analysis, excerpt_select
 
 # Bodies shorter than this are processed in one ffmpeg (two start-ups cost more than they save).
 MIN_SPLIT_S = 60.0
 # The second half starts this much early; its first PREROLL_S of output are discarded.
 PREROLL_S = 10.0
+# The second half's meter starts this much before it (a whole 3 s short-term window).
+METER_LEAD_S = 3.0
+ABSOLUTE_GATE_LUFS = -70.0
 # Free space kept on the disk beyond the processed file.
 SPARE_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Processed:
+    """The processed body, and what was measured on it on the way (with ``measure``)."""
+
+    audio: RawAudio
+    analysis: Analysis | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Part:
+    """One ffmpeg's share: programme samples [start, end) (end None: to the end)."""
+
+    start: int
+    end: int | None
+    tag: str
 
 
 def process_body(
@@ -46,8 +72,10 @@ def process_body(
     duration_s: float,
     workdir: Path,
     parallel: bool,
+    measure: bool = False,
+    true_peak: bool = False,
     progress: Callable[[float], None] | None = None,
-) -> RawAudio:
+) -> Processed:
     """Convert ``body`` to ``channels`` at ``sample_rate_hz``, run ``pre_filter``, write it raw.
 
     Args:
@@ -57,6 +85,11 @@ def process_body(
         duration_s: The body's probed duration (the split point and the disk check).
         workdir: A private folder on the disk that will hold the result.
         parallel: Process two halves at once (two cores).
+        measure: Also do the normaliser's analysis (:func:`media.prediction.analyse`) on the
+            processed audio as it is written: integrated loudness, LRA and peak from the
+            meters' 100 ms blocks of both halves, and the excerpt. Needs a rate that is a
+            multiple of 10 Hz (every podcast rate is).
+        true_peak: Meter true peak rather than sample peak (with ``measure``).
         progress: Called with a fraction 0..1.
 
     Raises:
@@ -65,67 +98,221 @@ def process_body(
     chain = check_pre_filter(pre_filter)
     if chain is None:
         raise ValueError("process_body needs a pre-filter")
+    if measure and sample_rate_hz % 10:
+        raise ValueError(f"measuring needs 100 ms blocks: {sample_rate_hz} Hz")
     _check_space(body, workdir, duration_s, channels, sample_rate_hz)
     out = workdir / "processed.f32"
-    fmt = f"aresample={sample_rate_hz},aformat=sample_fmts=fltp:channel_layouts={LAYOUTS[channels]}"
     raw = RawAudio(out, sample_rate_hz, channels)
+    block = sample_rate_hz // 10
     if not parallel or duration_s < MIN_SPLIT_S:
-        _run(body, f"{fmt},{chain}", out, duration_s=duration_s, progress=progress)
-        return raw
-    split = round(duration_s / 2 * sample_rate_hz)
-    preroll = round(PREROLL_S * sample_rate_hz)
-    start = split - preroll
-    second = workdir / "processed-b.f32"
-    # First half: a little past the split goes through the chain so its tail is not a flush.
-    first_graph = f"{fmt},atrim=end_sample={split + preroll},{chain},atrim=end_sample={split}"
-    second_graph = (
-        f"{fmt},atrim=start_sample={start},asetpts=N/SR/TB,{chain},atrim=start_sample={preroll}"
-    )
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        jobs = [
-            pool.submit(_run, body, first_graph, out, duration_s=duration_s / 2, progress=progress),
-            pool.submit(_run, body, second_graph, second, duration_s=None, progress=None),
-        ]
-        for job in jobs:
-            job.result()
-    written = out.stat().st_size // (RawAudio.SAMPLE_BYTES * channels)
-    if written != split:
-        raise EncodeFailed(
-            f"{body}: processing failed: the first half has {written} samples, not {split} "
-            "(the file is shorter than it says)"
+        parts = [_Part(0, None, "a")]
+    else:
+        # The seam on the meters' 100 ms grid, so both halves' blocks are the single run's.
+        split = round(duration_s / 2 * 10) * block
+        parts = [_Part(0, split, "a"), _Part(split, None, "b")]
+    select = excerpt_select(duration_s) if measure else None
+    jobs = [
+        functools.partial(
+            _run,
+            body,
+            _graph(workdir, part, chain, channels, sample_rate_hz, measure, true_peak, select),
+            [
+                workdir / f"processed-{part.tag}.f32",
+                *((workdir / f"excerpt-{part.tag}.f32",) if measure else ()),
+            ],
+            duration_s=duration_s / len(parts) if part.tag == "a" else None,
+            progress=progress if part.tag == "a" else None,
         )
-    _append(second, out, body)
-    return raw
+        for part in parts
+    ]
+    if len(jobs) == 1:
+        logs = [jobs[0]()]
+    else:
+        with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+            futures = [pool.submit(job) for job in jobs]
+            logs = [future.result() for future in futures]
+    first = workdir / "processed-a.f32"
+    if len(parts) == 2:
+        written = first.stat().st_size // (RawAudio.SAMPLE_BYTES * channels)
+        if written != parts[0].end:
+            raise EncodeFailed(
+                f"{body}: processing failed: the first half has {written} samples, not "
+                f"{parts[0].end} (the file is shorter than it says)"
+            )
+        _append(workdir / "processed-b.f32", first, body)
+    first.replace(out)
+    if not measure:
+        return Processed(raw, None)
+    return Processed(raw, _analysis(body, parts, logs, workdir, raw))
+
+
+def _graph(
+    workdir: Path,
+    part: _Part,
+    chain: str,
+    channels: int,
+    rate: int,
+    measure: bool,
+    true_peak: bool,
+    select: str | None,
+) -> str:
+    """The filter graph of one part: outputs [raw], and with ``measure`` [m] and [x]."""
+    fmt = f"aresample={rate},aformat=sample_fmts=fltp:channel_layouts={LAYOUTS[channels]}"
+    preroll = round(PREROLL_S * rate) if part.start else 0
+    steps = [f"[0:a:0]{fmt}"]
+    if part.start:
+        steps.append(f"atrim=start_sample={part.start - preroll},asetpts=N/SR/TB")
+    if part.end is not None:
+        # A little past the end goes through the chain so the part's tail is not a flush.
+        steps.append(f"atrim=end_sample={part.end + round(PREROLL_S * rate) - part.start}")
+    steps.append(chain)
+    if part.end is not None:
+        steps.append(f"atrim=end_sample={part.end - part.start + preroll}")
+    head = ",".join(steps)
+    if not measure:
+        tail = f"atrim=start_sample={preroll}" if preroll else "anull"
+        return f"{head},{tail}[raw]"
+    # The meter starts METER_LEAD_S before the part, so the first block the part keeps (the
+    # one ending 100 ms after its start) and its 3 s short-term window are whole.
+    lead = min(preroll, round(METER_LEAD_S * rate))
+    # The excerpt is chosen on programme time, as media.prediction.analyse chooses it.
+    keep = f"asetpts=(N+{part.start})/SR/TB,aselect='{select}'" if select else "anull"
+    meter = _meter_filter(workdir, part.tag, true_peak, rate)
+    return (
+        f"{head},asplit=2[body][pre];"
+        f"[body]atrim=start_sample={preroll},asetpts=N/SR/TB,asplit=2[raw][ex];"
+        f"[pre]atrim=start_sample={preroll - lead},asetpts=N/SR/TB,{meter}[m];"
+        f"[ex]{keep},asetpts=N/SR/TB[x]"
+    )
+
+
+def _meter_filter(workdir: Path, tag: str, true_peak: bool, rate: int) -> str:
+    """ebur128 on 100 ms frames, every block's momentary and short-term loudness to files."""
+    return (
+        f"asetnsamples=n={rate // 10}:p=0,"
+        f"ebur128=metadata=1:peak={'true' if true_peak else 'sample'}:framelog=verbose,"
+        f"ametadata=mode=print:key=lavfi.r128.M:file={filter_path(workdir / f'm-{tag}.txt')},"
+        f"ametadata=mode=print:key=lavfi.r128.S:file={filter_path(workdir / f's-{tag}.txt')}"
+    )
 
 
 def _run(
     body: Path,
     graph: str,
-    out: Path,
+    outputs: Sequence[Path],
     *,
     duration_s: float | None,
     progress: Callable[[float], None] | None,
-) -> None:
-    run_ffmpeg(
-        [
-            "-i",
-            input_url(body),
-            "-filter_complex",
-            f"[0:a:0]{graph}[out]",
-            "-map",
-            "[out]",
-            "-c:a",
-            "pcm_f32le",
-            "-f",
-            "f32le",
-            "-y",
-            str(out),
-        ],
-        path=body,
-        what="processing failed",
-        duration_s=duration_s,
-        progress=progress,
+) -> list[str]:
+    """Run one part: [raw] to the first output, and with a second one, [m] and [x]."""
+    args = ["-i", input_url(body), "-filter_complex", graph]
+    args += ["-map", "[raw]", "-c:a", "pcm_f32le", "-f", "f32le", "-y", str(outputs[0])]
+    if len(outputs) > 1:
+        args += ["-map", "[m]", "-f", "null", "-"]
+        args += ["-map", "[x]", "-c:a", "pcm_f32le", "-f", "f32le", "-y", str(outputs[1])]
+    return run_ffmpeg(
+        args, path=body, what="processing failed", duration_s=duration_s, progress=progress
     )
+
+
+def _analysis(
+    body: Path, parts: Sequence[_Part], logs: Sequence[Sequence[str]], workdir: Path, raw: RawAudio
+) -> Analysis:
+    """Join the parts' meters and excerpts into the normaliser's :class:`Analysis`."""
+    momentary: list[float] = []
+    short: list[float] = []
+    peak = -math.inf
+    rate = raw.sample_rate_hz
+    for part, log in zip(parts, logs, strict=True):
+        summaries = parse_ebur128_summaries(log)
+        if not summaries:
+            raise EncodeFailed(f"{body}: loudness measurement failed: ebur128 printed no summary")
+        peak = max(peak, next(iter(summaries.values())).true_peak_dbtp)
+        # Blocks that end inside the lead belong to the previous part.
+        lead_blocks = round(min(PREROLL_S, METER_LEAD_S) * 10) if part.start else 0
+        momentary += _values(workdir / f"m-{part.tag}.txt", "lavfi.r128.M")[lead_blocks:]
+        short += _values(workdir / f"s-{part.tag}.txt", "lavfi.r128.S")[lead_blocks:]
+    excerpt = workdir / "excerpt.wav"
+    _write_wav(excerpt, [workdir / f"excerpt-{p.tag}.f32" for p in parts], rate, raw.channels)
+    frame = RawAudio.SAMPLE_BYTES * raw.channels
+    excerpt_s = (excerpt.stat().st_size - _WAV_HEADER_BYTES) // frame / rate
+    loudness = Loudness(gated_integrated(momentary), peak, loudness_range(short))
+    return Analysis(loudness, excerpt, excerpt_s)
+
+
+def _values(path: Path, key: str) -> list[float]:
+    prefix = key + "="
+    try:
+        with path.open(encoding="ascii", errors="replace") as fh:
+            return [_number(line[len(prefix) :].strip()) for line in fh if line.startswith(prefix)]
+    except OSError:
+        return []
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return -math.inf
+
+
+def gated_integrated(momentary: Sequence[float]) -> float:
+    """BS.1770 integrated loudness from the 400 ms blocks' loudness (one per 100 ms).
+
+    The absolute gate at -70 LUFS, then the relative gate 10 LU under the mean of what passed;
+    ``ebur128`` does the same from a histogram (it agrees to 0.01 LU).
+    """
+    return _gated(momentary, relative_lu=10.0) or -70.0
+
+
+def loudness_range(short_term: Sequence[float]) -> float:
+    """EBU Tech 3342 LRA from the 3 s short-term loudness every 100 ms (0 when too short)."""
+    blocks = [v for v in short_term if v > ABSOLUTE_GATE_LUFS]
+    if not blocks:
+        return 0.0
+    threshold = _mean_loudness(blocks) - 20.0
+    kept = sorted(v for v in blocks if v > threshold)
+    n = len(kept) - 1
+    return kept[round(0.95 * n)] - kept[round(0.10 * n)]
+
+
+def _gated(blocks: Sequence[float], *, relative_lu: float) -> float | None:
+    passed = [v for v in blocks if v > ABSOLUTE_GATE_LUFS]
+    if not passed:
+        return None
+    threshold = _mean_loudness(passed) - relative_lu
+    kept = [v for v in passed if v > threshold]
+    return _mean_loudness(kept) if kept else None
+
+
+def _mean_loudness(values: Sequence[float]) -> float:
+    energy = math.fsum(10 ** ((v + 0.691) / 10) for v in values) / len(values)
+    return -0.691 + 10 * math.log10(energy)
+
+
+_WAV_HEADER_BYTES = 44
+
+
+def _write_wav(path: Path, parts: Sequence[Path], rate: int, channels: int) -> None:
+    """A 32-bit float WAV (format 3) of the raw ``parts`` one after the other."""
+    size = sum(p.stat().st_size for p in parts)
+    block = RawAudio.SAMPLE_BYTES * channels
+    header = b"".join(
+        [
+            b"RIFF",
+            struct.pack("<I", 36 + size),
+            b"WAVEfmt ",
+            struct.pack("<IHHIIHH", 16, 3, channels, rate, rate * block, block, 32),
+            b"data",
+            struct.pack("<I", size),
+        ]
+    )
+    with path.open("wb") as out:
+        out.write(header)
+        for part in parts:
+            with part.open("rb") as src:
+                shutil.copyfileobj(src, out, 1024 * 1024)
+            part.unlink()
 
 
 def _append(part: Path, whole: Path, body: Path) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import array
 import math
 import shutil
+import subprocess
 from pathlib import Path
 from typing import NamedTuple
 
@@ -20,8 +21,10 @@ import pytest
 from media import prefilter
 from media.encode import AudioEncoding, normalize_audio
 from media.errors import EncodeFailed
-from media.filtergraph import RawAudio
+from media.filtergraph import RawAudio, build_join_graph
 from media.loudness import LoudnessTarget
+from media.prediction import analyse
+from media.prefilter import Processed
 from media.speech import prepare_speech, probe_speech, speech_settings
 from tests import mediagen
 
@@ -53,7 +56,7 @@ def _rms(values: array.array[float] | list[float]) -> float:
     return math.sqrt(math.fsum(v * v for v in values) / max(1, len(values)))
 
 
-def _process(src: Path, work: Path, *, parallel: bool) -> RawAudio:
+def _process(src: Path, work: Path, *, parallel: bool, measure: bool = False) -> Processed:
     work.mkdir()
     return prefilter.process_body(
         src,
@@ -63,12 +66,13 @@ def _process(src: Path, work: Path, *, parallel: bool) -> RawAudio:
         duration_s=70.0,
         workdir=work,
         parallel=parallel,
+        measure=measure,
     )
 
 
 def test_two_halves_join_sample_exactly(tmp_path: Path, long_speech: Path) -> None:
-    one = _process(long_speech, tmp_path / "one", parallel=False)
-    two = _process(long_speech, tmp_path / "two", parallel=True)
+    one = _process(long_speech, tmp_path / "one", parallel=False).audio
+    two = _process(long_speech, tmp_path / "two", parallel=True).audio
     a, b = _samples(one), _samples(two)
     assert len(a) == len(b) == 70 * RATE * 2
     seam = round(35.0 * RATE) * 2  # interleaved stereo
@@ -81,7 +85,47 @@ def test_two_halves_join_sample_exactly(tmp_path: Path, long_speech: Path) -> No
     signal = _rms(a[after])
     assert signal > 1e-3
     assert 20 * math.log10(max(_rms(diff), 1e-12) / signal) < -40.0
-    assert not (tmp_path / "two" / "processed-b.f32").exists()
+    assert [p.name for p in (tmp_path / "two").iterdir()] == ["processed.f32"]
+
+
+@pytest.mark.parametrize("parallel", [False, True], ids=["one-core", "two-halves"])
+def test_measured_while_processing_as_the_analysis_pass_measures(
+    tmp_path: Path, long_speech: Path, parallel: bool
+) -> None:
+    """The halves' 100 ms blocks, gated together, are the analysis pass over the whole file."""
+    processed = _process(long_speech, tmp_path / "p", parallel=parallel, measure=True)
+    fused = processed.analysis
+    assert fused is not None
+    work = tmp_path / "separate"
+    work.mkdir()
+    raw = processed.audio
+    join = build_join_graph([raw], channels=2, sample_rate_hz=None, crossfade_s=0.0)
+    separate = analyse(join, path=long_speech, workdir=work, duration_s=70.0, true_peak=False)
+    assert fused.loudness.integrated_lufs == pytest.approx(
+        separate.loudness.integrated_lufs, abs=0.02
+    )
+    assert fused.loudness.true_peak_dbtp == pytest.approx(
+        separate.loudness.true_peak_dbtp, abs=0.05
+    )
+    assert fused.loudness.lra_lu == pytest.approx(separate.loudness.lra_lu, abs=0.2)
+    # The same excerpt: the same chunks of programme time (aselect keeps whole frames, and the
+    # frames are cut differently: a few ms per chunk), the first one sample for sample.
+    assert fused.excerpt_s == pytest.approx(separate.excerpt_s, rel=0.02)
+    fused_x, separate_x = _wav_samples(fused.excerpt), _wav_samples(separate.excerpt)
+    assert len(fused_x) == pytest.approx(len(separate_x), rel=0.02)
+    assert len(fused_x) > 2 * RATE * 10
+    assert fused_x[: 2 * RATE // 2] == separate_x[: 2 * RATE // 2]
+
+
+def _wav_samples(path: Path) -> array.array[float]:
+    out = subprocess.run(
+        [mediagen.FFMPEG, "-v", "error", "-i", str(path), "-f", "f32le", "-"],
+        check=True,
+        capture_output=True,
+    ).stdout
+    samples = array.array("f")
+    samples.frombytes(out)
+    return samples
 
 
 class _Usage(NamedTuple):
@@ -111,10 +155,10 @@ def test_processing_folder_is_beside_the_output_and_removed(
     seen: list[Path] = []
     real = prefilter.process_body
 
-    def spy(*args: object, **kwargs: object) -> RawAudio:
-        raw = real(*args, **kwargs)  # type: ignore[arg-type]
-        seen.append(raw.path)
-        return raw
+    def spy(*args: object, **kwargs: object) -> Processed:
+        processed = real(*args, **kwargs)  # type: ignore[arg-type]
+        seen.append(processed.audio.path)
+        return processed
 
     prefilter_attr = "media.encode.process_body"
     with pytest.MonkeyPatch.context() as mp:
