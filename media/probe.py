@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -133,6 +133,20 @@ def _clock(value: Any) -> float | None:
     return total if math.isfinite(total) and total > 0 else None
 
 
+# One add probes its recording three or four times (checks, speech chain, normaliser), two
+# ffprobes each: results are kept per file identity and version for the life of the process.
+_CACHE: dict[tuple[str, int, int, int, int], MediaInfo] = {}
+_CACHE_SIZE = 32
+
+
+def _identity(path: Path) -> tuple[str, int, int, int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (str(path.resolve()), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
 def _check_file(path: Path) -> int:
     try:
         stat = path.stat()
@@ -172,6 +186,10 @@ def probe(path: Path) -> MediaInfo:
     """
     path = Path(path)
     size_bytes = _check_file(path)
+    key = _identity(path)
+    cached = _CACHE.get(key) if key is not None else None
+    if cached is not None:
+        return replace(cached, path=path)
     try:
         raw, _ = run_ffprobe(
             ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", str(path)],
@@ -261,6 +279,10 @@ def probe(path: Path) -> MediaInfo:
         audio_streams=audio_streams,
     )
     log.debug("probed %s: %s", path, info)
+    if key is not None and key == _identity(path):  # unchanged while it was read
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = info
     return info
 
 

@@ -84,7 +84,8 @@ def _add_until_encoding(workspace: Path, source: Path) -> tuple[subprocess.Popen
 
     def encoding() -> bool:
         tmps = [p for p in staging.rglob("*.tmp") if p.stat().st_size > 0]
-        return bool(tmps) and len(ffmpegs_mentioning(str(source))) >= 1
+        # The encode reads the speech chain's output from staging, not the source.
+        return bool(tmps) and len(ffmpegs_mentioning(str(staging))) >= 1
 
     if not wait_for(encoding, 60):
         proc.kill()
@@ -108,6 +109,7 @@ def test_killed_add_leaves_no_ffmpeg_and_the_next_command_no_staging(
     assert "Traceback" not in stderr
     assert wait_for(lambda: not any(alive(pid) for pid in children), 2.0), children
     assert ffmpegs_mentioning(str(long_source)) == []
+    assert ffmpegs_mentioning(str(workspace)) == []
     if signum != signal.SIGKILL:
         # Handled like Ctrl-C: the run cleaned up after itself, no next command needed.
         assert proc.returncode == 128 + signum, stderr
