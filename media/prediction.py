@@ -37,6 +37,17 @@ from media.codecs import CODECS, AudioEncoding, encoder_args, limiter_filter
 from media.errors import EncodeFailed
 from media.ffmpeg import run_ffmpeg, run_ffmpeg_pipeline
 from media.filtergraph import JoinGraph, filter_path
+from media.limiter_model import (
+    NO_BLOCKS,
+    Blocks,
+    Retention,
+    block_peaks,
+    histogram,
+    learn,
+    loss_lu,
+    read_frames,
+    read_loudness,
+)
 from media.loudness import (
     SILENCE_LUFS,
     Loudness,
@@ -56,8 +67,11 @@ EXCERPT_MIN_S = 20.0
 EXCERPT_MAX_S = 45.0
 # Candidate gains into a 0 dBFS ceiling, relative to the gain that would hit the target with
 # no limiter and no encoder loss. Wide enough for a dense-transient source (3-4 LU of limiter
-# loss) and a lower ceiling chosen after the encoder's overshoot is known.
-CANDIDATES_DB = (0.0, 1.0, 2.0, 3.5, 5.5)
+# loss), a lower ceiling chosen after the encoder's overshoot is known, and the deepest limiting
+# (loud music intro and outro: 6 LU) for the limiter model (media.limiter_model).
+CANDIDATES_DB = (0.0, 1.0, 2.0, 3.5, 5.5, 8.5)
+# The first SPLIT_AT candidates run beside the plain meter, the rest in a second ffmpeg.
+SPLIT_AT = 3
 # The encoder's true-peak overshoot on the whole programme. Each limited moment overshoots
 # the ceiling by a different, largely chance amount (the same excerpt encoded 7 ms later
 # overshot 0.0-0.6 dB on 5.1 film, 0.7-1.8 dB on limited music), and true peak reports the
@@ -84,6 +98,10 @@ class Analysis:
     excerpt: Path
     excerpt_s: float
     programme_s: float = 0.0  # 0: unknown (taken as the excerpt's length)
+    # Loudness blocks (media.limiter_model) of the programme and of the excerpt; empty when
+    # not measured (the excerpt's own limiter loss is then taken as the programme's).
+    blocks: Blocks = NO_BLOCKS
+    excerpt_blocks: tuple[tuple[float, float], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +123,8 @@ class Prediction:
     excerpt_lufs: float
     curve: tuple[tuple[float, float], ...]
     programme_overshoot_db: float = 0.0
+    # The excerpt's own curve when ``curve`` was modelled for the programme, else empty.
+    measured_curve: tuple[tuple[float, float], ...] = ()
 
     def corrected(self, target: LoudnessTarget, error_lu: float, peak_over_db: float) -> Prediction:
         """Re-solve after an encode missed by ``error_lu`` (and ``peak_over_db`` over the ceiling).
@@ -124,6 +144,7 @@ class Prediction:
             excerpt_lufs=self.excerpt_lufs,
             curve=self.curve,
             programme_overshoot_db=self.programme_overshoot_db,
+            measured_curve=self.measured_curve,
         )
 
 
@@ -151,8 +172,19 @@ def correct(
     gains = [u - 1.0, u + 1.5, u + 4.0, u + 8.0]
     files = [workdir / f"limit-c{k}.txt" for k in range(len(gains))]
     more = _limited(analysis.excerpt, gains, files, path=path)
-    curve = tuple(sorted([*prediction.curve, *more]))
-    return replace(prediction, curve=curve).corrected(target, error_lu, peak_over_db)
+    measured = prediction.measured_curve or prediction.curve
+    # The new points are the excerpt's, measured; where the curve was modelled for the
+    # programme (media.limiter_model), they are moved by the model's offset at the last
+    # modelled point, so the curve keeps the measured shape beyond it (the model
+    # extrapolates r(d) there, and a corrective encode must not trust an extrapolation).
+    offset = 0.0
+    if prediction.measured_curve:
+        top = max(prediction.measured_curve)
+        offset = dict(prediction.curve).get(top[0], top[1]) - top[1]
+    curve = tuple(sorted([*prediction.curve, *((u, phi + offset) for u, phi in more)]))
+    return replace(
+        prediction, curve=curve, measured_curve=tuple(sorted([*measured, *more]))
+    ).corrected(target, error_lu, peak_over_db)
 
 
 def excerpt_select(duration_s: float) -> str | None:
@@ -193,13 +225,21 @@ def analyse(
     """
     meter = workdir / "programme.txt"
     excerpt = workdir / "excerpt.wav"
+    files = {name: workdir / f"{name}.txt" for name in ("p-lufs", "p-peak", "x-lufs", "x-peak")}
     select = excerpt_select(duration_s)
     keep = f"aselect='{select}',asetpts=N/SR/TB" if select else "anull"
+    # Every 100 ms frame's momentary loudness and sample peak, of the programme and of the
+    # excerpt (before it is resampled: peaks compared in the same domain), for the limiter
+    # model (media.limiter_model).
+    keep += (
+        f",{ebur128_filter(true_peak=False)}:metadata=1,{_frames(files['x-lufs'], files['x-peak'])}"
+    )
     if excerpt_rate_hz is not None:
         keep += f",aresample={excerpt_rate_hz}"
     graph = (
         f"{join.graph};[{join.label}]asplit=2[whole][part];"
-        f"[whole]{_meter(meter, true_peak=true_peak)}[m];[part]{keep}[x]"
+        f"[whole]{_meter(meter, true_peak=true_peak)},{_frames(files['p-lufs'], files['p-peak'])}"
+        f"[m];[part]{keep}[x]"
     )
     stderr = run_ffmpeg(
         [
@@ -228,25 +268,59 @@ def analyse(
     summaries = parse_ebur128_summaries(stderr)
     if not summaries:
         raise EncodeFailed(f"{path}: loudness measurement failed: ebur128 printed no summary")
-    summary = next(iter(summaries.values()))
+    # The programme's meter comes first in the graph (ebur128 instances are numbered in order).
+    summary = summaries[min(summaries)]
     loudness = Loudness(
         read_integrated(meter, summary.integrated_lufs), summary.true_peak_dbtp, summary.lra_lu
     )
     excerpt_s = duration_s if select is None else _excerpt_length(duration_s)
+    blocks = histogram(block_peaks(read_frames(files["p-lufs"], files["p-peak"])))
+    excerpt_blocks = tuple(block_peaks(read_frames(files["x-lufs"], files["x-peak"])))
     log.debug("analysed %s: %s (excerpt %.0f s)", path, loudness, excerpt_s)
-    return Analysis(loudness, excerpt, excerpt_s, duration_s)
+    return Analysis(loudness, excerpt, excerpt_s, duration_s, blocks, excerpt_blocks)
 
 
 def _excerpt_length(duration_s: float) -> float:
     return min(EXCERPT_MAX_S, max(EXCERPT_MIN_S, EXCERPT_SHARE * duration_s))
 
 
-def _meter(file: Path, *, true_peak: bool) -> str:
-    """ebur128 whose integrated loudness also goes, at full precision, to ``file``."""
+def _meter(file: Path, *, true_peak: bool, frames: bool = False) -> str:
+    """ebur128 whose integrated loudness also goes, at full precision, to ``file``.
+
+    With ``frames`` every key of every 100 ms frame goes there (momentary loudness too).
+    """
+    key = "" if frames else ":key=lavfi.r128.I"
     return (
         f"{ebur128_filter(true_peak=true_peak)}:metadata=1,"
-        f"ametadata=mode=print:key=lavfi.r128.I:file={filter_path(file)}"
+        f"ametadata=mode=print{key}:file={filter_path(file)}"
     )
+
+
+def _frames(lufs_file: Path, peak_file: Path) -> str:
+    """After an ``ebur128`` with metadata: each frame's momentary loudness and sample peak."""
+    return (
+        f"ametadata=mode=print:key=lavfi.r128.M:file={filter_path(lufs_file)},"
+        "astats=metadata=1:reset=1:measure_perchannel=none:measure_overall=Peak_level,"
+        f"ametadata=mode=print:key=lavfi.astats.Overall.Peak_level:file={filter_path(peak_file)}"
+    )
+
+
+def _modelled(
+    points: Sequence[tuple[float, float]],
+    analysis: Analysis,
+    retention: Retention,
+    excerpt_lufs: float,
+) -> list[tuple[float, float]]:
+    """The curve's points with the programme's modelled limiter loss in place of the excerpt's.
+
+    ``Phi(u) = excerpt + u - loss(u)``: the solver shifts the curve from excerpt to programme
+    by their unlimited loudness, so the programme's loss enters in the excerpt's terms.
+    """
+    out = []
+    for u, phi in points:
+        loss = loss_lu(analysis.blocks, retention, u)
+        out.append((u, excerpt_lufs + u - loss if math.isfinite(loss) else phi))
+    return out
 
 
 def predict(
@@ -290,7 +364,7 @@ def predict(
                     tag=tag,
                     plain_meter=tag == "a",
                 )
-                for tag, part in (("a", candidates[:2]), ("b", candidates[2:]))
+                for tag, part in (("a", candidates[:SPLIT_AT]), ("b", candidates[SPLIT_AT:]))
             ]
             (excerpt_lufs, excerpt_peak, curve), (_, _, more) = (j.result() for j in jobs)
             curve += more
@@ -298,12 +372,27 @@ def predict(
         excerpt_lufs, excerpt_peak, curve = _limiter_curve(
             analysis.excerpt, candidates, path=path, workdir=workdir, tag="a"
         )
+    measured: list[tuple[float, float]] = []
     if excerpt_lufs <= SILENCE_LUFS + 0.5:
         # A silent excerpt (a programme that is mostly pauses): nothing to learn from it.
         curve, excerpt_lufs = [], programme
-    elif math.isfinite(excerpt_peak):
-        # Below the ceiling the limiter does nothing: one more exact point of the curve.
-        curve.append((-excerpt_peak, excerpt_lufs - excerpt_peak))
+    else:
+        if math.isfinite(excerpt_peak):
+            # Below the ceiling the limiter does nothing: one more exact point of the curve.
+            curve.append((-excerpt_peak, excerpt_lufs - excerpt_peak))
+        if analysis.excerpt_blocks and analysis.blocks.bins:
+            tags = (
+                [("a", candidates[:SPLIT_AT]), ("b", candidates[SPLIT_AT:])]
+                if parallel
+                else [("a", candidates)]
+            )
+            limited = [
+                (gain, read_loudness(workdir / f"limit-{tag}{k}.txt"))
+                for tag, gains in tags
+                for k, gain in enumerate(gains)
+            ]
+            retention = learn(analysis.excerpt_blocks, limited)
+            measured, curve = curve, _modelled(curve, analysis, retention, excerpt_lufs)
 
     def solve(encoder_loss: float, margin: float, overshoot: float, expected: float) -> Prediction:
         return _solve(
@@ -315,6 +404,7 @@ def predict(
             excerpt_lufs=excerpt_lufs,
             curve=tuple(sorted(curve)),
             programme_overshoot_db=expected,
+            measured_curve=tuple(sorted(measured)) if measured != curve else (),
         )
 
     # The encoder's loss and true-peak overshoot are measured at the gain and ceiling the
@@ -393,7 +483,10 @@ def _limiter_curve(
     parts = [f"[0:a:0]asplit={n + 1}" + "".join(f"[b{k}]" for k in range(n + 1))]
     parts.append(f"[b{n}]{_meter(plain, true_peak=False)}[o{n}]")
     for k, gain in enumerate(candidates):
-        parts.append(f"[b{k}]{limiter_filter(gain, 0.0)},{_meter(files[k], true_peak=False)}[o{k}]")
+        parts.append(
+            f"[b{k}]{limiter_filter(gain, 0.0)},{_meter(files[k], true_peak=False, frames=True)}"
+            f"[o{k}]"
+        )
     outputs: list[str] = []
     for k in range(n + 1):
         outputs += ["-map", f"[o{k}]", "-f", "null", "-"]
@@ -423,7 +516,10 @@ def _limited(
     n = len(candidates)
     parts = [f"[0:a:0]asplit={n}" + "".join(f"[b{k}]" for k in range(n))]
     for k, gain in enumerate(candidates):
-        parts.append(f"[b{k}]{limiter_filter(gain, 0.0)},{_meter(files[k], true_peak=False)}[o{k}]")
+        parts.append(
+            f"[b{k}]{limiter_filter(gain, 0.0)},{_meter(files[k], true_peak=False, frames=True)}"
+            f"[o{k}]"
+        )
     outputs: list[str] = []
     for k in range(n):
         outputs += ["-map", f"[o{k}]", "-f", "null", "-"]
@@ -547,6 +643,7 @@ def _solve(
     excerpt_lufs: float,
     curve: tuple[tuple[float, float], ...],
     programme_overshoot_db: float = 0.0,
+    measured_curve: tuple[tuple[float, float], ...] = (),
 ) -> Prediction:
     """Find the gain whose limited, encoded programme lands on the target.
 
@@ -567,6 +664,7 @@ def _solve(
         excerpt_lufs=excerpt_lufs,
         curve=curve,
         programme_overshoot_db=programme_overshoot_db,
+        measured_curve=measured_curve,
     )
 
 
