@@ -412,7 +412,7 @@ def predict(
     # expected overshoot needs a much lower ceiling, the gain is solved again on the same
     # limiter curve and the excerpt encoded once more at the new setting; a small change is
     # only re-solved.
-    ratio = max(1.0, analysis.programme_s / analysis.excerpt_s) if analysis.excerpt_s > 0 else 1.0
+    ratio = _share(analysis)
     margin = max(floor, TAIL_MIN_DB * math.log(ratio) + OVERSHOOT_SAFETY_DB)
     prediction = solve(codec.typical_loss_lu, margin, 0.0, 0.0)
     for probe in range(2):
@@ -441,6 +441,19 @@ def predict(
             break
         margin = needed
     return prediction
+
+
+def _share(analysis: Analysis) -> float:
+    """How many times longer the programme is than its excerpt.
+
+    Unknown programme length (an :class:`Analysis` built without it): an excerpt of at least
+    :data:`EXCERPT_MIN_S` is taken to be the usual share, the most a programme has beyond it.
+    """
+    if analysis.excerpt_s <= 0:
+        return 1.0
+    if analysis.programme_s > 0:
+        return max(1.0, analysis.programme_s / analysis.excerpt_s)
+    return 1.0 / EXCERPT_SHARE if analysis.excerpt_s >= EXCERPT_MIN_S - 0.5 else 1.0
 
 
 def programme_overshoot(excerpt_db: float, segments_db: Sequence[float], ratio: float) -> float:
