@@ -53,7 +53,8 @@ r = normalize_audio([src], dst, target, enc)
 p = r.prediction
 print(json.dumps({"passes": r.passes, "target": target.integrated_lufs,
                   "limiter": p.limiter_loss_lu if p else None,
-                  "encoder": p.encoder_loss_lu if p else None}))
+                  "encoder": p.encoder_loss_lu if p else None,
+                  "limit": p.limit_dbfs if p else None}))
 """
 
 
@@ -162,14 +163,16 @@ def main() -> None:
     )
     print()
     print(
-        "| source | passes | output LUFS (error) | output dBTP | predicted limiter / encoder loss "
+        "| source | passes | output LUFS (error) | output dBTP | limiter ceiling "
+        "| predicted limiter / encoder loss "
         "| plain 128k MP3 | kotocast | wall ratio | CPU ratio | peak RSS |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for src, info, lufs, peak, err, plain_m, ours_m, rss, cpu_ratio in rows:
         print(
             f"| {src.name} | {info['passes']} | {lufs:.1f} ({err:+.1f}) | {peak:.1f} | "
-            f"{info['limiter']:.2f} / {info['encoder']:.2f} LU | {plain_m:.1f} s | {ours_m:.1f} s "
+            f"{info['limit']:.1f} dBFS | {info['limiter']:.2f} / {info['encoder']:.2f} LU "
+            f"| {plain_m:.1f} s | {ours_m:.1f} s "
             f"| {ours_m / plain_m:.2f}x | {cpu_ratio:.2f}x | {rss / 1024:.0f} MB |"
         )
     ratios = [r[6] / r[5] for r in rows]
