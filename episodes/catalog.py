@@ -20,6 +20,8 @@ import tomlkit
 from . import schema
 from .errors import EpisodeExists, EpisodeFileInvalid, EpisodeNotFound
 from .model import Episode, Variant
+from .parsecache import ParseCache
+from .parsecache import stamp as file_stamp
 from .show import load_show, write_text_atomic
 from .text import check_slug
 
@@ -36,12 +38,17 @@ def new_guid() -> str:
     return f"urn:uuid:{uuid.uuid4()}"
 
 
-def load_episodes(workspace: Path, *, languages: Sequence[str] | None = None) -> list[Episode]:
+def load_episodes(
+    workspace: Path, *, languages: Sequence[str] | None = None, keep_parsed: bool = False
+) -> list[Episode]:
     """Load every episode file, sorted by slug.
 
     Args:
         languages: the show's languages, main first (variants are ordered by it; a flat
             file's variant is in the first). Default: read from ``kotocast.toml``.
+        keep_parsed: Take unchanged files' parsed tables from, and keep new ones in,
+            ``.kotocast/parsed-episodes.json`` (:mod:`episodes.parsecache`): for the
+            scheduled publish, which reads every file every few minutes.
 
     Raises:
         EpisodeFileInvalid: a file is unparsable or has a wrong value (file and key named).
@@ -50,7 +57,24 @@ def load_episodes(workspace: Path, *, languages: Sequence[str] | None = None) ->
     if not folder.is_dir():
         return []
     langs = tuple(languages) if languages is not None else show_languages(workspace)
-    episodes = [_load_file(p, langs) for p in sorted(folder.glob("*.toml"))]
+    cache = ParseCache(workspace) if keep_parsed else None
+    episodes = []
+    with os.scandir(folder) as entries:
+        files = sorted((e for e in entries if e.name.endswith(".toml")), key=lambda e: e.name)
+    for entry in files:
+        path = folder / entry.name
+        try:
+            stamp = file_stamp(entry)
+        except OSError as exc:
+            raise EpisodeFileInvalid(f"{path}: cannot read: {exc.strerror}") from None
+        data = cache.get(entry.name, stamp) if cache is not None else None
+        if data is None:
+            data = _read_toml(path)
+            if cache is not None:
+                cache.put(entry.name, stamp, data)
+        episodes.append(_from_data(path, data, langs))
+    if cache is not None:
+        cache.save()
     seen: dict[str, str] = {}
     for ep in episodes:
         if ep.guid in seen:
@@ -145,14 +169,21 @@ _VARIANT_KEYS = frozenset(f.key for f in schema.VARIANT_FIELDS)
 
 
 def _load_file(path: Path, languages: tuple[str, ...]) -> Episode:
+    return _from_data(path, _read_toml(path), languages)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as exc:
         raise EpisodeFileInvalid(f"{path}: not UTF-8 text: {exc.reason}") from None
     except tomllib.TOMLDecodeError as exc:
         raise EpisodeFileInvalid(f"{path}: not valid TOML: {exc}") from None
     except OSError as exc:
         raise EpisodeFileInvalid(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def _from_data(path: Path, data: dict[str, Any], languages: tuple[str, ...]) -> Episode:
     where = schema.Where(path)
     layered = "variants" in data
     allowed = _EPISODE_KEYS | (

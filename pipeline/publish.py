@@ -212,7 +212,9 @@ def _load_site_keeping_live(
             anything is written, the artwork cache included).
     """
     show = load_show(workspace)
-    episodes = _publishable(show, load_episodes(workspace, languages=show.all_languages))
+    # The scheduled job: unchanged episode files come parsed from .kotocast/.
+    catalog = load_episodes(workspace, languages=show.all_languages, keep_parsed=True)
+    episodes = _publishable(show, catalog)
     recorded = state.get("variants")
     live: Mapping[str, Any] = recorded if isinstance(recorded, dict) else {}
     kept: list[datetime] = []

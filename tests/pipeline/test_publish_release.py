@@ -59,9 +59,11 @@ def test_dry_run_changes_nothing(show: Path, run: Run, media_dir: Path) -> None:
     )
 
     def state(folder: Path) -> dict[str, str]:
-        # images/show-* is the content-addressed conversion cache of the show artwork, which a
-        # dry run may fill; catalog, settings, media and storage must not change.
-        return {k: v for k, v in snapshot(folder).items() if not k.startswith("images/show-")}
+        # images/show-* is the content-addressed conversion cache of the show artwork and
+        # .kotocast/parsed-episodes.json the parsed catalog, which a dry run may fill;
+        # catalog, settings, media and storage must not change.
+        caches = ("images/show-", ".kotocast/parsed-episodes.json")
+        return {k: v for k, v in snapshot(folder).items() if not k.startswith(caches)}
 
     before = state(show)
     dry = run("publish", "--now", "2026-11-02T00:00:00Z", "--dry-run")

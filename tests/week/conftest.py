@@ -39,10 +39,14 @@ def show(
     return tmp_path / "viikko"
 
 
+# A derived cache publish keeps of the parsed catalog: not the producer's data.
+PARSE_CACHE = ".kotocast/parsed-episodes.json"
+
+
 def tree(folder: Path) -> dict[str, str]:
-    """Every file under ``folder`` (hidden ones too) with its sha256."""
+    """Every file under ``folder`` (hidden ones too, not the parse cache) with its sha256."""
     return {
         p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(folder.rglob("*"))
-        if p.is_file()
+        if p.is_file() and p.relative_to(folder).as_posix() != PARSE_CACHE
     }
