@@ -118,6 +118,35 @@ def read_integrated(meter_file: Path, fallback: float) -> float:
     return fallback
 
 
+# BS.1770-4 true peak: the signal oversampled 4x (at least 12 taps per phase; 16 here) and
+# its largest sample. ebur128's own meter resamples to 192 kHz with swresample's 32-tap
+# default (a 4.35x fractional ratio from 44.1 kHz), which costs 1.7 s on 10 minutes of
+# decoded stereo MP3; an integer 4x with 16 taps costs 0.6 s and read the same -4.34 dBTP.
+TRUE_PEAK_TAPS = 16
+_ASTATS_PEAK = re.compile(r"\[Parsed_astats_(\d+) @ [^\]]*\] Peak level dB:\s+(\S+)")
+
+
+def true_peak_filter(sample_rate_hz: int) -> str:
+    """A 4x-oversampling peak meter for audio at ``sample_rate_hz`` (read with
+    :func:`parse_true_peaks`): cheaper than ``ebur128=peak=true`` and to the same figure."""
+    return (
+        # Float all the way: an integer format would clip what lies over full scale.
+        f"aformat=sample_fmts=fltp,"
+        f"aresample={4 * sample_rate_hz}:filter_size={TRUE_PEAK_TAPS}:linear_interp=0,"
+        "aformat=sample_fmts=fltp,astats=measure_perchannel=none:measure_overall=Peak_level"
+    )
+
+
+def parse_true_peaks(stderr: Sequence[str]) -> dict[int, float]:
+    """Every :func:`true_peak_filter` result in ffmpeg's stderr (dBTP), by astats instance."""
+    found: dict[int, float] = {}
+    for line in stderr:
+        match = _ASTATS_PEAK.search(line)
+        if match:
+            found[int(match.group(1))] = _number(match.group(2))
+    return found
+
+
 def ebur128_filter(*, true_peak: bool) -> str:
     """Return the ebur128 filter with per-frame logging off (only the summary is printed)."""
     return f"ebur128=peak={'true' if true_peak else 'sample'}:framelog=verbose"

@@ -7,7 +7,12 @@ from pathlib import Path
 import pytest
 
 from media.errors import EncodeFailed
-from media.loudness import measure_loudness, parse_ebur128_summaries
+from media.loudness import (
+    measure_loudness,
+    parse_ebur128_summaries,
+    parse_true_peaks,
+    true_peak_filter,
+)
 from tests import mediagen
 
 SUMMARY = """\
@@ -88,3 +93,29 @@ def test_measure_failure_names_the_file(tmp_path: Path) -> None:
     bogus.write_text("nope")
     with pytest.raises(EncodeFailed, match=r"bogus\.wav: loudness measurement failed"):
         measure_loudness(bogus)
+
+
+@pytest.mark.parametrize(
+    ("codec", "suffix", "rate"),
+    [("libmp3lame", "mp3", 44100), ("aac", "m4a", 44100), ("libmp3lame", "mp3", 48000)],
+)
+def test_true_peak_meter_reads_as_ebur128_even_over_full_scale(
+    tmp_path: Path, speech_loud_clipped: Path, codec: str, suffix: str, rate: int
+) -> None:
+    """The output check's 4x meter: ebur128's figure (printed to 0.1 dB), overs included."""
+    encoded = tmp_path / f"hot.{suffix}"
+    mediagen._ffmpeg("-i", str(speech_loud_clipped), "-af", "volume=4dB", "-ar", str(rate),
+                     "-c:a", codec, "-b:a", "96k", str(encoded))  # fmt: skip
+    graph = (
+        f"[0:a]asplit[a][b];[a]ebur128=peak=true:framelog=verbose[x];[b]{true_peak_filter(rate)}[y]"
+    )
+    err = mediagen._run(
+        [mediagen.FFMPEG, "-hide_banner", "-nostats", "-i", str(encoded), "-filter_complex",
+         graph, "-map", "[x]", "-f", "null", "-", "-map", "[y]", "-f", "null", "-"]
+    ).stderr.splitlines()  # fmt: skip
+    reference = next(iter(parse_ebur128_summaries(err).values())).true_peak_dbtp
+    ours = parse_true_peaks(err)
+    assert len(ours) == 1
+    peak = next(iter(ours.values()))
+    assert reference > 1.0  # far over full scale: an integer format would read 0.0
+    assert peak == pytest.approx(reference, abs=0.1)
