@@ -295,6 +295,7 @@ def run_ffmpeg(
     error: type[MediaError] = EncodeFailed,
     duration_s: float | None = None,
     progress: ProgressCallback | None = None,
+    stdout: int | None = None,
 ) -> list[str]:
     """Run ffmpeg with ``args`` (without the binary) and return the tail of its stderr.
 
@@ -305,6 +306,8 @@ def run_ffmpeg(
         error: The MediaError subclass to raise on failure.
         duration_s: Length of the output being produced, for progress fractions.
         progress: Called with a fraction 0..1 as ffmpeg advances.
+        stdout: A file descriptor for ffmpeg's ``pipe:1`` output (e.g. a file opened and
+            positioned by the caller); None: nothing is written there.
 
     Returns:
         The last lines of ffmpeg's stderr (where filters such as ebur128 print summaries).
@@ -320,7 +323,7 @@ def run_ffmpeg(
         proc = _popen(
             full,
             stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL if stdout is None else stdout,
             stderr=subprocess.PIPE,
             pass_fds=(fds[1],) if fds else (),
         )

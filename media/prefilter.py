@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import shutil
 import struct
 from collections.abc import Callable, Sequence
@@ -111,36 +112,46 @@ def process_body(
         split = round(duration_s / 2 * 10) * block
         parts = [_Part(0, split, "a"), _Part(split, None, "b")]
     select = excerpt_select(duration_s) if measure else None
-    jobs = [
-        functools.partial(
-            _run,
-            body,
-            _graph(workdir, part, chain, channels, sample_rate_hz, measure, true_peak, select),
-            [
-                workdir / f"processed-{part.tag}.f32",
-                *((workdir / f"excerpt-{part.tag}.f32",) if measure else ()),
-            ],
-            duration_s=duration_s / len(parts) if part.tag == "a" else None,
-            progress=progress if part.tag == "a" else None,
-        )
-        for part in parts
-    ]
-    if len(jobs) == 1:
-        logs = [jobs[0]()]
-    else:
-        with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
-            futures = [pool.submit(job) for job in jobs]
-            logs = [future.result() for future in futures]
-    first = workdir / "processed-a.f32"
-    if len(parts) == 2:
-        written = first.stat().st_size // (RawAudio.SAMPLE_BYTES * channels)
-        if written != parts[0].end:
-            raise EncodeFailed(
-                f"{body}: processing failed: the first half has {written} samples, not "
-                f"{parts[0].end} (the file is shorter than it says)"
+    frame = RawAudio.SAMPLE_BYTES * channels
+    try:
+        out.write_bytes(b"")
+        # Each part writes its samples straight to its place in one file (no copy, no second
+        # file: the disk holds the programme once).
+        handles = [out.open("r+b") for _ in parts]
+    except OSError as exc:
+        raise EncodeFailed(f"{body}: processing failed: {exc.strerror or exc}") from None
+    try:
+        for handle, part in zip(handles, parts, strict=True):
+            handle.seek(part.start * frame)
+        jobs = [
+            functools.partial(
+                _run,
+                body,
+                _graph(workdir, part, chain, channels, sample_rate_hz, measure, true_peak, select),
+                handle.fileno(),
+                workdir / f"excerpt-{part.tag}.f32" if measure else None,
+                duration_s=duration_s / len(parts) if part.tag == "a" else None,
+                progress=progress if part.tag == "a" else None,
             )
-        _append(workdir / "processed-b.f32", first, body)
-    first.replace(out)
+            for part, handle in zip(parts, handles, strict=True)
+        ]
+        if len(jobs) == 1:
+            logs = [jobs[0]()]
+        else:
+            with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+                futures = [pool.submit(job) for job in jobs]
+                logs = [future.result() for future in futures]
+        if len(parts) == 2:
+            # The first half ends where its ffmpeg left the shared file offset.
+            written = os.lseek(handles[0].fileno(), 0, os.SEEK_CUR) // frame
+            if written != parts[0].end:
+                raise EncodeFailed(
+                    f"{body}: processing failed: the first half has {written} samples, not "
+                    f"{parts[0].end} (the file is shorter than it says)"
+                )
+    finally:
+        for handle in handles:
+            handle.close()
     if not measure:
         return Processed(raw, None)
     return Processed(raw, _analysis(body, parts, logs, workdir, raw))
@@ -199,19 +210,25 @@ def _meter_filter(workdir: Path, tag: str, true_peak: bool, rate: int) -> str:
 def _run(
     body: Path,
     graph: str,
-    outputs: Sequence[Path],
+    raw_fd: int,
+    excerpt: Path | None,
     *,
     duration_s: float | None,
     progress: Callable[[float], None] | None,
 ) -> list[str]:
-    """Run one part: [raw] to the first output, and with a second one, [m] and [x]."""
+    """Run one part: [raw] to ``raw_fd`` (as ffmpeg's stdout), with ``excerpt`` [m] and [x]."""
     args = ["-i", input_url(body), "-filter_complex", graph]
-    args += ["-map", "[raw]", "-c:a", "pcm_f32le", "-f", "f32le", "-y", str(outputs[0])]
-    if len(outputs) > 1:
+    args += ["-map", "[raw]", "-c:a", "pcm_f32le", "-f", "f32le", "pipe:1"]
+    if excerpt is not None:
         args += ["-map", "[m]", "-f", "null", "-"]
-        args += ["-map", "[x]", "-c:a", "pcm_f32le", "-f", "f32le", "-y", str(outputs[1])]
+        args += ["-map", "[x]", "-c:a", "pcm_f32le", "-f", "f32le", "-y", str(excerpt)]
     return run_ffmpeg(
-        args, path=body, what="processing failed", duration_s=duration_s, progress=progress
+        args,
+        path=body,
+        what="processing failed",
+        duration_s=duration_s,
+        progress=progress,
+        stdout=raw_fd,
     )
 
 
@@ -313,16 +330,6 @@ def _write_wav(path: Path, parts: Sequence[Path], rate: int, channels: int) -> N
             with part.open("rb") as src:
                 shutil.copyfileobj(src, out, 1024 * 1024)
             part.unlink()
-
-
-def _append(part: Path, whole: Path, body: Path) -> None:
-    """Append ``part`` to ``whole`` and remove ``part`` (a page-cache copy: ~0.1 s per 100 MB)."""
-    try:
-        with part.open("rb") as src, whole.open("ab") as dst:
-            shutil.copyfileobj(src, dst, 1024 * 1024)
-        part.unlink()
-    except OSError as exc:
-        raise EncodeFailed(f"{body}: processing failed: {exc.strerror or exc}") from None
 
 
 def _check_space(
