@@ -33,8 +33,10 @@ from pathlib import Path
 from media.errors import EncodeFailed
 from media.ffmpeg import run_ffmpeg
 from media.filtergraph import LAYOUTS, RawAudio, check_pre_filter, filter_path, input_url
+from media.limiter_model import block_peaks, histogram, read_frames
 from media.loudness import Loudness, parse_ebur128_summaries
 from media.prediction import Analysis, excerpt_select
+from media.prediction import _frames as frames_filter
 
 # Bodies shorter than this are processed in one ffmpeg (two start-ups cost more than they save).
 MIN_SPLIT_S = 60.0
@@ -198,12 +200,13 @@ def _graph(
 
 
 def _meter_filter(workdir: Path, tag: str, true_peak: bool, rate: int) -> str:
-    """ebur128 on 100 ms frames, every block's momentary and short-term loudness to files."""
+    """ebur128 on 100 ms frames: each frame's momentary and short-term loudness and sample
+    peak to files (the peaks for the limiter model, :mod:`media.limiter_model`)."""
     return (
         f"asetnsamples=n={rate // 10}:p=0,"
         f"ebur128=metadata=1:peak={'true' if true_peak else 'sample'}:framelog=verbose,"
-        f"ametadata=mode=print:key=lavfi.r128.M:file={filter_path(workdir / f'm-{tag}.txt')},"
-        f"ametadata=mode=print:key=lavfi.r128.S:file={filter_path(workdir / f's-{tag}.txt')}"
+        f"ametadata=mode=print:key=lavfi.r128.S:file={filter_path(workdir / f's-{tag}.txt')},"
+        + frames_filter(workdir / f"m-{tag}.txt", workdir / f"p-{tag}.txt")
     )
 
 
@@ -236,7 +239,7 @@ def _analysis(
     body: Path, parts: Sequence[_Part], logs: Sequence[Sequence[str]], workdir: Path, raw: RawAudio
 ) -> Analysis:
     """Join the parts' meters and excerpts into the normaliser's :class:`Analysis`."""
-    momentary: list[float] = []
+    blocks: list[tuple[float, float]] = []  # (momentary loudness, its 400 ms window's peak)
     short: list[float] = []
     peak = -math.inf
     rate = raw.sample_rate_hz
@@ -245,16 +248,39 @@ def _analysis(
         if not summaries:
             raise EncodeFailed(f"{body}: loudness measurement failed: ebur128 printed no summary")
         peak = max(peak, next(iter(summaries.values())).true_peak_dbtp)
-        # Blocks that end inside the lead belong to the previous part.
+        # Blocks that end inside the lead belong to the previous part (their windows' peaks
+        # are taken before the lead is dropped, so the seam's blocks are whole).
         lead_blocks = round(min(PREROLL_S, METER_LEAD_S) * 10) if part.start else 0
-        momentary += _values(workdir / f"m-{part.tag}.txt", "lavfi.r128.M")[lead_blocks:]
+        frames = read_frames(workdir / f"m-{part.tag}.txt", workdir / f"p-{part.tag}.txt")
+        blocks += block_peaks(frames)[lead_blocks:]
         short += _values(workdir / f"s-{part.tag}.txt", "lavfi.r128.S")[lead_blocks:]
     excerpt = workdir / "excerpt.wav"
     _write_wav(excerpt, [workdir / f"excerpt-{p.tag}.f32" for p in parts], rate, raw.channels)
     frame = RawAudio.SAMPLE_BYTES * raw.channels
     excerpt_s = (excerpt.stat().st_size - _WAV_HEADER_BYTES) // frame / rate
-    loudness = Loudness(gated_integrated(momentary), peak, loudness_range(short))
-    return Analysis(loudness, excerpt, excerpt_s)
+    integrated = gated_integrated([lufs for lufs, _ in blocks])
+    loudness = Loudness(integrated, peak, loudness_range(short))
+    return Analysis(
+        loudness,
+        excerpt,
+        excerpt_s,
+        raw.duration_s,
+        histogram(blocks),
+        tuple(_excerpt_blocks(body, excerpt, workdir)),
+    )
+
+
+def _excerpt_blocks(body: Path, excerpt: Path, workdir: Path) -> list[tuple[float, float]]:
+    """The excerpt's blocks, metered on the excerpt file itself (frame for frame as the
+    prediction's limited branches will be; a few hundredths of a second)."""
+    lufs, peaks = workdir / "x-lufs.txt", workdir / "x-peak.txt"
+    graph = f"[0:a:0]ebur128=metadata=1:framelog=verbose,{frames_filter(lufs, peaks)}[o]"
+    run_ffmpeg(
+        ["-i", str(excerpt), "-filter_complex", graph, "-map", "[o]", "-f", "null", "-"],
+        path=body,
+        what="loudness measurement failed",
+    )
+    return block_peaks(read_frames(lufs, peaks))
 
 
 def _values(path: Path, key: str) -> list[float]:
