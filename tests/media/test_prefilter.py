@@ -22,6 +22,7 @@ from media import prefilter
 from media.encode import AudioEncoding, normalize_audio
 from media.errors import EncodeFailed
 from media.filtergraph import RawAudio, build_join_graph
+from media.limiter_model import Blocks
 from media.loudness import LoudnessTarget
 from media.prediction import analyse
 from media.prefilter import Processed
@@ -108,6 +109,12 @@ def test_measured_while_processing_as_the_analysis_pass_measures(
         separate.loudness.true_peak_dbtp, abs=0.05
     )
     assert fused.loudness.lra_lu == pytest.approx(separate.loudness.lra_lu, abs=0.2)
+    # The limiter model's blocks: the same frames of the programme, binned the same way.
+    assert fused.programme_s == pytest.approx(70.0, abs=0.01)
+    assert _counts(fused.blocks) == pytest.approx(_counts(separate.blocks), rel=0.01)
+    assert len(fused.excerpt_blocks) == pytest.approx(len(separate.excerpt_blocks), rel=0.03)
+    shared = set(fused.blocks.bins) & set(separate.blocks.bins)
+    assert sum(n for _, _, n in shared) > 0.9 * _counts(separate.blocks)
     # The same excerpt: the same chunks of programme time (aselect keeps whole frames, and the
     # frames are cut differently: a few ms per chunk), the first one sample for sample.
     assert fused.excerpt_s == pytest.approx(separate.excerpt_s, rel=0.02)
@@ -115,6 +122,10 @@ def test_measured_while_processing_as_the_analysis_pass_measures(
     assert len(fused_x) == pytest.approx(len(separate_x), rel=0.02)
     assert len(fused_x) > 2 * RATE * 10
     assert fused_x[: 2 * RATE // 2] == separate_x[: 2 * RATE // 2]
+
+
+def _counts(blocks: Blocks) -> int:
+    return sum(n for _, _, n in blocks.bins)
 
 
 def _wav_samples(path: Path) -> array.array[float]:
