@@ -6,21 +6,27 @@ low-pass and quantisation against the K-weighting); a constant calibrated on one
 the next real recording. So it is measured, in two cheap steps:
 
 1. **Analysis pass** (the whole programme, streamed): integrated loudness (full precision,
-   from ``ebur128``'s frame metadata) and peak; at the same time an *excerpt* is written: a
-   3-second chunk every few seconds spread over the whole programme, 20-45 s in all, already
-   joined, downmixed, pre-filtered and at the output rate.
+   from ``ebur128``'s frame metadata) and peak, and every 100 ms frame's momentary loudness
+   and sample peak (the limiter model's blocks); at the same time an *excerpt* is written:
+   a 1-second chunk every few seconds spread over the whole programme, 20-45 s in all,
+   already joined, downmixed, pre-filtered and at the output rate (its frames are metered
+   before the resample, in the programme's domain).
 2. **Prediction** (the excerpt only): (a) the excerpt split into branches at a few candidate
-   gains, each limited exactly as the encode will limit and metered — the limiter's loss as a
-   function of gain; (b) the excerpt limited and encoded with the real codec, bitrate, rate and
-   channels, decoded and metered — the encoder's loudness loss and true-peak overshoot on this
-   material, at the gain and ceiling solved from (a); when its overshoot needs a lower
-   ceiling, the gain is solved again and (b) repeated once. (a) is split over two cores when
-   there are two.
+   gains, each limited exactly as the encode will limit and metered frame by frame — the
+   limiter's loss as a function of gain, translated to the whole programme block by block
+   (:mod:`media.limiter_model`: an excerpt that caught more of the loud moments than its
+   share would otherwise overstate it); (b) the excerpt limited and encoded with the real
+   codec, bitrate, rate and channels, decoded and metered — the encoder's loudness loss and
+   its true-peak overshoot, whose largest value over the whole programme is extrapolated
+   from the excerpt's per-segment overshoots (:func:`programme_overshoot`); the ceiling is
+   set that far under the true-peak target. When that moves the ceiling by more than
+   :data:`REPROBE_ABOVE_DB`, (b) runs once more at the new setting. (a) is split over two
+   cores when there are two.
 
 The limiter is scale-invariant (gain ``g`` into ceiling ``c`` is gain ``g - c`` into 0 dBFS,
 then ``c``), so (a) measures ``Phi(u)``, the loudness after limiting at 0 dBFS with gain ``u``,
-and any ceiling can be chosen afterwards from (b)'s overshoot. The gain is where the measured
-curve, shifted from the excerpt to the programme, meets the target plus the encoder's loss.
+and any ceiling can be chosen afterwards from (b)'s overshoot. The gain is where the curve,
+shifted from the excerpt to the programme, meets the target plus the encoder's loss.
 """
 
 from __future__ import annotations
