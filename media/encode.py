@@ -30,6 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from media.analysis import Analysis, analyse
 from media.codecs import CODECS, MONO_ENCODING, AudioEncoding, encoder_args, limiter_filter
 from media.cores import available_cores
 from media.errors import EncodeFailed, LoudnessOutOfRange, NoAudioStream
@@ -45,7 +46,7 @@ from media.loudness import (
     read_integrated,
     true_peak_filter,
 )
-from media.prediction import Analysis, Prediction, analyse, correct, predict
+from media.prediction import Prediction, correct, predict
 from media.prefilter import process_body
 from media.probe import probe
 
@@ -326,13 +327,14 @@ def _encode_checked(
             peak_over_db = after.true_peak_dbtp - target.true_peak_dbtp
             log.info(
                 "%s: pass %d: gain %+.2f dB, limit %.2f dBFS (predicted loss: limiter %.2f LU, "
-                "encoder %.2f LU) -> %.2f LUFS, %.2f dBTP",
+                "encoder %.2f LU; expected true-peak overshoot %.2f dB) -> %.2f LUFS, %.2f dBTP",
                 body,
                 passes,
                 prediction.gain_db,
                 prediction.limit_dbfs,
                 prediction.limiter_loss_lu,
                 prediction.encoder_loss_lu,
+                prediction.programme_overshoot_db,
                 after.integrated_lufs,
                 after.true_peak_dbtp,
             )

@@ -18,8 +18,8 @@ the next real recording. So it is measured, in two cheap steps:
    share would otherwise overstate it); (b) the excerpt limited and encoded with the real
    codec, bitrate, rate and channels, decoded and metered — the encoder's loudness loss and
    its true-peak overshoot, whose largest value over the whole programme is extrapolated
-   from the excerpt's per-segment overshoots (:func:`programme_overshoot`); the ceiling is
-   set that far under the true-peak target. When that moves the ceiling by more than
+   from the excerpt's per-segment overshoots (:mod:`media.overshoot`); the ceiling is set
+   that far under the true-peak target. When that moves the ceiling by more than
    :data:`REPROBE_ABOVE_DB`, (b) runs once more at the new setting. (a) is split over two
    cores when there are two.
 
@@ -34,43 +34,37 @@ from __future__ import annotations
 import itertools
 import logging
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from media.codecs import CODECS, AudioEncoding, encoder_args, limiter_filter
+from media.analysis import Analysis, meter_filter
+from media.codecs import CODECS, AudioEncoding, limiter_filter
 from media.errors import EncodeFailed
-from media.ffmpeg import run_ffmpeg, run_ffmpeg_pipeline
-from media.filtergraph import JoinGraph, filter_path
+from media.ffmpeg import run_ffmpeg
 from media.limiter_model import (
-    NO_BLOCKS,
-    Blocks,
     Retention,
-    block_peaks,
-    histogram,
     learn,
     loss_lu,
-    read_frames,
     read_loudness,
 )
 from media.loudness import (
     SILENCE_LUFS,
-    Loudness,
     LoudnessTarget,
-    ebur128_filter,
     parse_ebur128_summaries,
     read_integrated,
+)
+from media.overshoot import (
+    OVERSHOOT_SAFETY_DB,
+    TAIL_MIN_DB,
+    encoder_probe,
+    programme_overshoot,
+    programme_share,
 )
 
 log = logging.getLogger(__name__)
 
-# The excerpt: chunks of this length, spread evenly, EXCERPT_SHARE of the programme but at
-# least EXCERPT_MIN_S and at most EXCERPT_MAX_S (the whole programme when that is shorter).
-CHUNK_S = 1.0
-EXCERPT_SHARE = 0.05
-EXCERPT_MIN_S = 20.0
-EXCERPT_MAX_S = 45.0
 # Candidate gains into a 0 dBFS ceiling, relative to the gain that would hit the target with
 # no limiter and no encoder loss. Wide enough for a dense-transient source (3-4 LU of limiter
 # loss), a lower ceiling chosen after the encoder's overshoot is known, and the deepest limiting
@@ -78,36 +72,9 @@ EXCERPT_MAX_S = 45.0
 CANDIDATES_DB = (0.0, 1.0, 2.0, 3.5, 5.5, 8.5)
 # The first SPLIT_AT candidates run beside the plain meter, the rest in a second ffmpeg.
 SPLIT_AT = 3
-# The encoder's true-peak overshoot on the whole programme. Each limited moment overshoots
-# the ceiling by a different, largely chance amount (the same excerpt encoded 7 ms later
-# overshot 0.0-0.6 dB on 5.1 film, 0.7-1.8 dB on limited music), and true peak reports the
-# largest over the programme, which has about programme/excerpt times more such moments than
-# the excerpt: its largest lay 0.3-1.9 dB above the excerpt's on the corpus. So the probe's
-# decoded true peak is also read per SEGMENT_S segment, the tail of those overshoots is taken
-# as exponential with a scale measured from the TAIL_TOP largest (at least TAIL_MIN_DB), and
-# the programme's largest is extrapolated: excerpt's largest + scale * ln(programme/excerpt),
-# plus OVERSHOOT_SAFETY_DB (bench/bench_corpus.py: 13 sources, MP3 and AAC).
-SEGMENT_S = 0.1
-TAIL_TOP = 10
-TAIL_MIN_DB = 0.3
-OVERSHOOT_SAFETY_DB = 0.4
 # The encoder probe runs again at the new ceiling only when the overshoot moved it this much
 # (the encoder's loss hardly depends on the ceiling; a probe costs 0.1-0.25 s).
 REPROBE_ABOVE_DB = 1.0
-
-
-@dataclass(frozen=True, slots=True)
-class Analysis:
-    """What the analysis pass measured: the whole programme, and where its excerpt is."""
-
-    loudness: Loudness
-    excerpt: Path
-    excerpt_s: float
-    programme_s: float = 0.0  # 0: unknown (taken as the excerpt's length)
-    # Loudness blocks (media.limiter_model) of the programme and of the excerpt; empty when
-    # not measured (the excerpt's own limiter loss is then taken as the programme's).
-    blocks: Blocks = NO_BLOCKS
-    excerpt_blocks: tuple[tuple[float, float], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,124 +165,6 @@ def correct(
     return replace(
         prediction, curve=curve, measured_curve=tuple(sorted([*measured, *more]))
     ).corrected(target, error_lu, peak_over_db)
-
-
-def excerpt_select(duration_s: float) -> str | None:
-    """Return the ``aselect`` expression that keeps the excerpt, or None for everything."""
-    want = min(EXCERPT_MAX_S, max(EXCERPT_MIN_S, EXCERPT_SHARE * duration_s))
-    if want >= 0.8 * duration_s:
-        return None
-    period = duration_s * CHUNK_S / want
-    return f"lt(mod(t,{period:.3f}),{CHUNK_S:.3f})"
-
-
-def analyse(
-    join: JoinGraph,
-    *,
-    path: Path,
-    workdir: Path,
-    duration_s: float,
-    true_peak: bool,
-    excerpt_rate_hz: int | None = None,
-    progress: Callable[[float], None] | None = None,
-) -> Analysis:
-    """Measure the whole (joined, downmixed) programme and write its excerpt, in one pass.
-
-    Args:
-        join: The graph both passes share (with any pre-filter in it).
-        path: The body, named in errors.
-        workdir: A private directory for the excerpt and the meters' files.
-        duration_s: Programme length (picks the excerpt's spacing; progress).
-        true_peak: Meter true peak (4x oversampled, about three times the cost of the
-            loudness alone) instead of the sample peak.
-        excerpt_rate_hz: Resample the excerpt (only) to this rate, for a ``join`` that keeps
-            the source's rate (resampling the whole programme to measure it costs more than
-            the meter).
-        progress: Called with a fraction 0..1.
-
-    Raises:
-        EncodeFailed: ffmpeg could not decode or measure.
-    """
-    meter = workdir / "programme.txt"
-    excerpt = workdir / "excerpt.wav"
-    files = {name: workdir / f"{name}.txt" for name in ("p-lufs", "p-peak", "x-lufs", "x-peak")}
-    select = excerpt_select(duration_s)
-    keep = f"aselect='{select}',asetpts=N/SR/TB" if select else "anull"
-    # Every 100 ms frame's momentary loudness and sample peak, of the programme and of the
-    # excerpt (before it is resampled: peaks compared in the same domain), for the limiter
-    # model (media.limiter_model).
-    keep += (
-        f",{ebur128_filter(true_peak=False)}:metadata=1,{_frames(files['x-lufs'], files['x-peak'])}"
-    )
-    if excerpt_rate_hz is not None:
-        keep += f",aresample={excerpt_rate_hz}"
-    graph = (
-        f"{join.graph};[{join.label}]asplit=2[whole][part];"
-        f"[whole]{_meter(meter, true_peak=true_peak)},{_frames(files['p-lufs'], files['p-peak'])}"
-        f"[m];[part]{keep}[x]"
-    )
-    stderr = run_ffmpeg(
-        [
-            *join.input_args,
-            "-filter_complex",
-            graph,
-            "-map",
-            "[m]",
-            "-f",
-            "null",
-            "-",
-            "-map",
-            "[x]",
-            "-c:a",
-            "pcm_f32le",
-            "-f",
-            "wav",
-            "-y",
-            str(excerpt),
-        ],
-        path=path,
-        what="loudness measurement failed",
-        duration_s=duration_s,
-        progress=progress,
-    )
-    summaries = parse_ebur128_summaries(stderr)
-    if not summaries:
-        raise EncodeFailed(f"{path}: loudness measurement failed: ebur128 printed no summary")
-    # The programme's meter comes first in the graph (ebur128 instances are numbered in order).
-    summary = summaries[min(summaries)]
-    loudness = Loudness(
-        read_integrated(meter, summary.integrated_lufs), summary.true_peak_dbtp, summary.lra_lu
-    )
-    excerpt_s = duration_s if select is None else _excerpt_length(duration_s)
-    blocks = histogram(block_peaks(read_frames(files["p-lufs"], files["p-peak"])))
-    excerpt_blocks = tuple(block_peaks(read_frames(files["x-lufs"], files["x-peak"])))
-    log.debug("analysed %s: %s (excerpt %.0f s)", path, loudness, excerpt_s)
-    return Analysis(loudness, excerpt, excerpt_s, duration_s, blocks, excerpt_blocks)
-
-
-def _excerpt_length(duration_s: float) -> float:
-    return min(EXCERPT_MAX_S, max(EXCERPT_MIN_S, EXCERPT_SHARE * duration_s))
-
-
-def _meter(file: Path, *, true_peak: bool, frames: bool = False) -> str:
-    """ebur128 whose integrated loudness also goes, at full precision, to ``file``.
-
-    With ``frames`` every key of every 100 ms frame goes there (momentary loudness too).
-    """
-    key = "" if frames else ":key=lavfi.r128.I"
-    return (
-        f"{ebur128_filter(true_peak=true_peak)}:metadata=1,"
-        f"ametadata=mode=print{key}:file={filter_path(file)}"
-    )
-
-
-def _frames(lufs_file: Path, peak_file: Path) -> str:
-    """After an ``ebur128`` with metadata: each frame's momentary loudness and sample peak."""
-    return (
-        f"ametadata=mode=print:key=lavfi.r128.M:file={filter_path(lufs_file)},"
-        "astats=metadata=1:reset=1:measure_perchannel=none:measure_overall=Peak_level,"
-        f"ametadata=mode=print:key=lavfi.astats.Overall.Peak_level:file={filter_path(peak_file)}"
-    )
 
 
 def _modelled(
@@ -427,13 +276,13 @@ def predict(
     # only re-solved.
     # A second probe is a second draw of the encoder's overshoots (another gain, another
     # ceiling): the larger expectation of the two stands.
-    ratio = _share(analysis)
+    ratio = programme_share(analysis)
     tail = max(TAIL_MIN_DB, codec.overshoot_tail_db)
     margin = max(floor, tail * math.log(ratio) + OVERSHOOT_SAFETY_DB)
     prediction = solve(codec.typical_loss_lu, margin, 0.0, 0.0)
     expected = 0.0
     for probe in range(2):
-        encoder_loss, overshoot, segments = _encoder_probe(
+        encoder_loss, overshoot, segments = encoder_probe(
             analysis.excerpt,
             prediction.gain_db,
             prediction.limit_dbfs,
@@ -460,39 +309,6 @@ def predict(
     return prediction
 
 
-def _share(analysis: Analysis) -> float:
-    """How many times longer the programme is than its excerpt.
-
-    Unknown programme length (an :class:`Analysis` built without it): an excerpt of at least
-    :data:`EXCERPT_MIN_S` is taken to be the usual share, the most a programme has beyond it.
-    """
-    if analysis.excerpt_s <= 0:
-        return 1.0
-    if analysis.programme_s > 0:
-        return max(1.0, analysis.programme_s / analysis.excerpt_s)
-    return 1.0 / EXCERPT_SHARE if analysis.excerpt_s >= EXCERPT_MIN_S - 0.5 else 1.0
-
-
-def programme_overshoot(
-    excerpt_db: float, segments_db: Sequence[float], ratio: float, *, tail_db: float = TAIL_MIN_DB
-) -> float:
-    """Extrapolate the largest true-peak overshoot of a programme ``ratio`` times the excerpt.
-
-    ``excerpt_db``: the largest overshoot measured on the encoded excerpt; ``segments_db``:
-    each segment's. The largest of n draws from an exponential tail of scale b grows as
-    b ln n, so a programme with ``ratio`` times as many limited moments reaches about
-    ``excerpt_db + b ln(ratio)``; b is the mean excess of the :data:`TAIL_TOP` largest
-    segments over the smallest of them, at least ``tail_db`` (a few segments do not
-    show a long tail that the programme may still have: 5.1 film's largest overshoot was
-    0.45 dB above its second).
-    """
-    top = sorted((s for s in segments_db if math.isfinite(s)), reverse=True)[:TAIL_TOP]
-    scale = tail_db
-    if len(top) >= 3:
-        scale = max(scale, sum(top[:-1]) / (len(top) - 1) - top[-1])
-    return max(0.0, excerpt_db) + scale * math.log(max(1.0, ratio))
-
-
 def _limiter_curve(
     excerpt: Path,
     candidates: Sequence[float],
@@ -513,11 +329,11 @@ def _limiter_curve(
         plain_curve = _limited(excerpt, candidates, files, path=path)
         return math.nan, math.nan, plain_curve
     parts = [f"[0:a:0]asplit={n + 1}" + "".join(f"[b{k}]" for k in range(n + 1))]
-    parts.append(f"[b{n}]{_meter(plain, true_peak=False)}[o{n}]")
+    parts.append(f"[b{n}]{meter_filter(plain, true_peak=False)}[o{n}]")
     for k, gain in enumerate(candidates):
         parts.append(
-            f"[b{k}]{limiter_filter(gain, 0.0)},{_meter(files[k], true_peak=False, frames=True)}"
-            f"[o{k}]"
+            f"[b{k}]{limiter_filter(gain, 0.0)},"
+            f"{meter_filter(files[k], true_peak=False, frames=True)}[o{k}]"
         )
     outputs: list[str] = []
     for k in range(n + 1):
@@ -549,8 +365,8 @@ def _limited(
     parts = [f"[0:a:0]asplit={n}" + "".join(f"[b{k}]" for k in range(n))]
     for k, gain in enumerate(candidates):
         parts.append(
-            f"[b{k}]{limiter_filter(gain, 0.0)},{_meter(files[k], true_peak=False, frames=True)}"
-            f"[o{k}]"
+            f"[b{k}]{limiter_filter(gain, 0.0)},"
+            f"{meter_filter(files[k], true_peak=False, frames=True)}[o{k}]"
         )
     outputs: list[str] = []
     for k in range(n):
@@ -567,102 +383,6 @@ def _limited(
         (gain, read_integrated(file, summaries[key].integrated_lufs))
         for gain, file, key in zip(candidates, files, sorted(summaries), strict=True)
     ]
-
-
-def _encoder_probe(
-    excerpt: Path,
-    gain_db: float,
-    limit_dbfs: float,
-    encoding: AudioEncoding,
-    *,
-    path: Path,
-    workdir: Path,
-) -> tuple[float, float, list[float]]:
-    """Limit and encode the excerpt like the real encode; measure what the encoder did.
-
-    Returns:
-        The loudness loss (LU), the decoded true peak's overshoot above the limiter's output
-        sample peak (dB), and the same overshoot per :data:`SEGMENT_S` segment (decoded peak
-        at 4x the rate, ``astats``), for :func:`programme_overshoot`.
-    """
-    before, after = workdir / "pre-encode.txt", workdir / "encoded.txt"
-    segments = workdir / "segments.txt"
-    rate = 4 * encoding.sample_rate_hz
-    codec = CODECS[encoding.codec]
-    producer = [
-        "-i",
-        str(excerpt),
-        "-filter_complex",
-        f"[0:a:0]{limiter_filter(gain_db, limit_dbfs)},asplit[e][p];"
-        f"[p]{_meter(before, true_peak=False)}[m]",
-        "-map",
-        "[m]",
-        "-f",
-        "null",
-        "-",
-        "-map",
-        "[e]",
-        *encoder_args(encoding),
-        "-f",
-        codec.pipe_muxer,
-        "pipe:1",
-    ]
-    checker = [
-        "-f",
-        codec.checker_demuxer,
-        "-i",
-        "pipe:0",
-        "-filter_complex",
-        f"[0:a:0]asplit[a][b];[a]{_meter(after, true_peak=True)}[m];"
-        f"[b]aresample={rate},asetnsamples=n={round(rate * SEGMENT_S)}:p=0,"
-        "astats=metadata=1:reset=1:measure_perchannel=none:measure_overall=Peak_level,"
-        f"ametadata=mode=print:key=lavfi.astats.Overall.Peak_level:file={filter_path(segments)}"
-        "[s]",
-        "-map",
-        "[m]",
-        "-f",
-        "null",
-        "-",
-        "-map",
-        "[s]",
-        "-f",
-        "null",
-        "-",
-    ]
-    prod_log, check_log = run_ffmpeg_pipeline(
-        producer, checker, path=path, what="encoder prediction failed"
-    )
-    pre = parse_ebur128_summaries(prod_log)
-    post = parse_ebur128_summaries(check_log)
-    if not pre or not post:
-        raise EncodeFailed(f"{path}: encoder prediction failed: ebur128 printed no summary")
-    pre_s, post_s = next(iter(pre.values())), next(iter(post.values()))
-    loss = read_integrated(before, pre_s.integrated_lufs) - read_integrated(
-        after, post_s.integrated_lufs
-    )
-    if not math.isfinite(loss) or pre_s.integrated_lufs <= SILENCE_LUFS + 0.5:
-        loss = CODECS[encoding.codec].typical_loss_lu
-    overshoot = post_s.true_peak_dbtp - pre_s.true_peak_dbtp
-    if not math.isfinite(overshoot):
-        overshoot = 0.0
-    per_segment = [peak - pre_s.true_peak_dbtp for peak in _read_values(segments)]
-    return loss, max(0.0, overshoot), per_segment
-
-
-def _read_values(meter_file: Path) -> list[float]:
-    """Every ``key=value`` number an ``ametadata=mode=print:key=...`` wrote (none if missing)."""
-    try:
-        text = meter_file.read_text(encoding="ascii", errors="replace")
-    except OSError:
-        return []
-    values = []
-    for line in text.splitlines():
-        if line.startswith("lavfi."):
-            try:
-                values.append(float(line.partition("=")[2]))
-            except ValueError:
-                continue
-    return values
 
 
 def _solve(

@@ -30,13 +30,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from media.analysis import Analysis, excerpt_select, frames_filter
 from media.errors import EncodeFailed
 from media.ffmpeg import run_ffmpeg
 from media.filtergraph import LAYOUTS, RawAudio, check_pre_filter, filter_path, input_url
 from media.limiter_model import block_peaks, histogram, read_frames
 from media.loudness import Loudness, parse_ebur128_summaries
-from media.prediction import Analysis, excerpt_select
-from media.prediction import _frames as frames_filter
 
 # Bodies shorter than this are processed in one ffmpeg (two start-ups cost more than they save).
 MIN_SPLIT_S = 60.0
@@ -88,7 +87,7 @@ def process_body(
         duration_s: The body's probed duration (the split point and the disk check).
         workdir: A private folder on the disk that will hold the result.
         parallel: Process two halves at once (two cores).
-        measure: Also do the normaliser's analysis (:func:`media.prediction.analyse`) on the
+        measure: Also do the normaliser's analysis (:func:`media.analysis.analyse`) on the
             processed audio as it is written: integrated loudness, LRA and peak from the
             meters' 100 ms blocks of both halves, and the excerpt. Needs a rate that is a
             multiple of 10 Hz (every podcast rate is).
@@ -188,7 +187,7 @@ def _graph(
     # The meter starts METER_LEAD_S before the part, so the first block the part keeps (the
     # one ending 100 ms after its start) and its 3 s short-term window are whole.
     lead = min(preroll, round(METER_LEAD_S * rate))
-    # The excerpt is chosen on programme time, as media.prediction.analyse chooses it.
+    # The excerpt is chosen on programme time, as media.analysis.analyse chooses it.
     keep = f"asetpts=(N+{part.start})/SR/TB,aselect='{select}'" if select else "anull"
     meter = _meter_filter(workdir, part.tag, true_peak, rate)
     return (

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from media.analysis import Analysis, excerpt_select
 from media.loudness import Loudness, LoudnessTarget
-from media.prediction import Analysis, Prediction, _limited, _solve, correct, excerpt_select
+from media.prediction import Prediction, _limited, _solve, correct
 from tests import mediagen
 
 TARGET = LoudnessTarget()

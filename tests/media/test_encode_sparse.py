@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from media.analysis import excerpt_select
 from media.codecs import MONO_ENCODING
 from media.encode import CORRECT_ABOVE_LU, AudioEncoding, normalize_audio
 from media.loudness import MONO_TARGET
-from media.prediction import excerpt_select
 from tests import mediagen
 
 pytestmark = pytest.mark.slow

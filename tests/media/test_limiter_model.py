@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from media.analysis import Analysis
 from media.limiter_model import (
     Blocks,
     _integrated,
@@ -17,7 +18,8 @@ from media.limiter_model import (
     loss_lu,
 )
 from media.loudness import Loudness
-from media.prediction import TAIL_MIN_DB, Analysis, _share, programme_overshoot
+from media.overshoot import TAIL_MIN_DB, programme_overshoot
+from media.overshoot import programme_share as _share
 
 
 def test_integrated_gates_as_bs1770() -> None:

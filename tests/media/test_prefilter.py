@@ -19,12 +19,12 @@ from typing import NamedTuple
 import pytest
 
 from media import prefilter
+from media.analysis import analyse
 from media.encode import AudioEncoding, normalize_audio
 from media.errors import EncodeFailed
 from media.filtergraph import RawAudio, build_join_graph
 from media.limiter_model import Blocks
 from media.loudness import LoudnessTarget
-from media.prediction import analyse
 from media.prefilter import Processed
 from media.speech import prepare_speech, probe_speech, speech_settings
 from tests import mediagen
