@@ -26,6 +26,7 @@ from media.probe import probe
 from pipeline.cli import main
 from tests.mediagen import make_cover
 from tests.pipeline.conftest import Result, Run, snapshot
+from tests.week.procs import like_a_terminal
 
 from .conftest import ENGLISH, Speech, make_jingle, make_sentences, word_error_rate
 
@@ -289,6 +290,7 @@ def test_ctrl_c_during_recognition_leaves_nothing_half_written(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=like_a_terminal,
     )
     staging = workspace / ".kotocast" / "staging"
     deadline = time.monotonic() + 60

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import time
 from pathlib import Path
 
@@ -63,3 +64,10 @@ def wait_for(predicate: object, timeout_s: float, interval_s: float = 0.02) -> b
             return True
         time.sleep(interval_s)
     return bool(predicate())
+
+
+def like_a_terminal() -> None:
+    """``preexec_fn`` for a child that a test will Ctrl-C: SIGINT at its default, as under a
+    terminal. A shell that started the test run in the background left SIGINT ignored, and
+    a Python started with SIGINT ignored never raises KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from .procs import alive, children_of, ffmpegs_mentioning, wait_for
+from .procs import alive, children_of, ffmpegs_mentioning, like_a_terminal, wait_for
 
 pytestmark = [
     pytest.mark.slow,
@@ -75,6 +75,7 @@ def _start(tmp_path: Path, mode: str, expected: int = 1) -> tuple[subprocess.Pop
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=like_a_terminal,
     )
     assert wait_for(lambda: len(ffmpegs_mentioning(str(out))) >= expected, 20), proc.pid
     assert len(children_of(proc.pid)) == expected
