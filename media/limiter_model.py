@@ -145,8 +145,8 @@ def loss_lu(blocks: Blocks, retention: Retention, u: float) -> float:
     curve = [(d, 10 * math.log10(k / t)) for d, k, t in retention.bins if k > 0]
     if not curve:
         return math.nan
-    before = _integrated([(lufs, n) for _, lufs, n in blocks.bins])
-    after = _integrated([(lufs + _kept_db(curve, peak + u), n) for peak, lufs, n in blocks.bins])
+    before = integrated([(lufs, n) for _, lufs, n in blocks.bins])
+    after = integrated([(lufs + _kept_db(curve, peak + u), n) for peak, lufs, n in blocks.bins])
     return before - after
 
 
@@ -164,17 +164,18 @@ def _kept_db(curve: Sequence[tuple[float, float]], d: float) -> float:
     return min(0.0, r1 + slope * (d - d1))
 
 
-def _integrated(blocks: Sequence[tuple[float, int]]) -> float:
-    """BS.1770 gated integrated loudness of ``(block loudness, count)``."""
+def integrated(blocks: Sequence[tuple[float, int]]) -> float:
+    """BS.1770 gated integrated loudness of ``(block loudness, count)`` (-70 when all are
+    under the absolute gate)."""
     gated = [(lufs, n) for lufs, n in blocks if lufs > ABSOLUTE_GATE_LUFS]
     if not gated:
         return ABSOLUTE_GATE_LUFS
-    mean = _mean_energy(gated)
+    mean = mean_energy(gated)
     relative = 10 * math.log10(mean) - RELATIVE_GATE_LU
     kept = [(lufs, n) for lufs, n in gated if lufs > relative]
-    return 10 * math.log10(_mean_energy(kept or gated))
+    return 10 * math.log10(mean_energy(kept or gated))
 
 
-def _mean_energy(blocks: Sequence[tuple[float, int]]) -> float:
+def mean_energy(blocks: Sequence[tuple[float, int]]) -> float:
     total = sum(n for _, n in blocks)
     return sum(n * 10 ** (lufs / 10) for lufs, n in blocks) / total

@@ -34,7 +34,14 @@ from media.analysis import Analysis, excerpt_select, frames_filter
 from media.errors import EncodeFailed
 from media.ffmpeg import run_ffmpeg
 from media.filtergraph import LAYOUTS, RawAudio, check_pre_filter, filter_path, input_url
-from media.limiter_model import block_peaks, histogram, read_frames
+from media.limiter_model import (
+    ABSOLUTE_GATE_LUFS,
+    block_peaks,
+    histogram,
+    integrated,
+    mean_energy,
+    read_frames,
+)
 from media.loudness import Loudness, parse_ebur128_summaries
 
 # Bodies shorter than this are processed in one ffmpeg (two start-ups cost more than they save).
@@ -43,7 +50,6 @@ MIN_SPLIT_S = 60.0
 PREROLL_S = 10.0
 # The second half's meter starts this much before it (a whole 3 s short-term window).
 METER_LEAD_S = 3.0
-ABSOLUTE_GATE_LUFS = -70.0
 # Free space kept on the disk beyond the processed file.
 SPARE_BYTES = 64 * 1024 * 1024
 
@@ -257,8 +263,7 @@ def _analysis(
     _write_wav(excerpt, [workdir / f"excerpt-{p.tag}.f32" for p in parts], rate, raw.channels)
     frame = RawAudio.SAMPLE_BYTES * raw.channels
     excerpt_s = (excerpt.stat().st_size - _WAV_HEADER_BYTES) // frame / rate
-    integrated = gated_integrated([lufs for lufs, _ in blocks])
-    loudness = Loudness(integrated, peak, loudness_range(short))
+    loudness = Loudness(integrated([(lufs, 1) for lufs, _ in blocks]), peak, loudness_range(short))
     return Analysis(
         loudness,
         excerpt,
@@ -298,38 +303,15 @@ def _number(text: str) -> float:
         return -math.inf
 
 
-def gated_integrated(momentary: Sequence[float]) -> float:
-    """BS.1770 integrated loudness from the 400 ms blocks' loudness (one per 100 ms).
-
-    The absolute gate at -70 LUFS, then the relative gate 10 LU under the mean of what passed;
-    ``ebur128`` does the same from a histogram (it agrees to 0.01 LU).
-    """
-    return _gated(momentary, relative_lu=10.0) or -70.0
-
-
 def loudness_range(short_term: Sequence[float]) -> float:
     """EBU Tech 3342 LRA from the 3 s short-term loudness every 100 ms (0 when too short)."""
     blocks = [v for v in short_term if v > ABSOLUTE_GATE_LUFS]
     if not blocks:
         return 0.0
-    threshold = _mean_loudness(blocks) - 20.0
+    threshold = 10 * math.log10(mean_energy([(v, 1) for v in blocks])) - 20.0
     kept = sorted(v for v in blocks if v > threshold)
     n = len(kept) - 1
     return kept[round(0.95 * n)] - kept[round(0.10 * n)]
-
-
-def _gated(blocks: Sequence[float], *, relative_lu: float) -> float | None:
-    passed = [v for v in blocks if v > ABSOLUTE_GATE_LUFS]
-    if not passed:
-        return None
-    threshold = _mean_loudness(passed) - relative_lu
-    kept = [v for v in passed if v > threshold]
-    return _mean_loudness(kept) if kept else None
-
-
-def _mean_loudness(values: Sequence[float]) -> float:
-    energy = math.fsum(10 ** ((v + 0.691) / 10) for v in values) / len(values)
-    return -0.691 + 10 * math.log10(energy)
 
 
 _WAV_HEADER_BYTES = 44

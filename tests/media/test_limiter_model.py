@@ -10,10 +10,10 @@ import pytest
 from media.analysis import Analysis
 from media.limiter_model import (
     Blocks,
-    _integrated,
     _kept_db,
     block_peaks,
     histogram,
+    integrated,
     learn,
     loss_lu,
 )
@@ -24,12 +24,12 @@ from media.overshoot import programme_share as _share
 
 def test_integrated_gates_as_bs1770() -> None:
     # Half the blocks 20 LU below the rest: under the relative gate, so they do not count.
-    assert _integrated([(-20.0, 10), (-40.0, 10)]) == pytest.approx(-20.0)
+    assert integrated([(-20.0, 10), (-40.0, 10)]) == pytest.approx(-20.0)
     # Blocks under the absolute gate never count.
-    assert _integrated([(-23.0, 5), (-75.0, 50)]) == pytest.approx(-23.0)
+    assert integrated([(-23.0, 5), (-75.0, 50)]) == pytest.approx(-23.0)
     # Within 10 LU both count, energy-weighted.
     both = 10 * math.log10((10**-2.0 + 10**-2.6) / 2)
-    assert _integrated([(-20.0, 1), (-26.0, 1)]) == pytest.approx(both)
+    assert integrated([(-20.0, 1), (-26.0, 1)]) == pytest.approx(both)
 
 
 def test_block_peak_is_the_window_maximum() -> None:
@@ -48,7 +48,7 @@ def _excerpt() -> tuple[list[tuple[float, float]], list[tuple[float, list[float]
 def test_the_excerpt_loss_is_reproduced() -> None:
     blocks, limited = _excerpt()
     retention = learn(blocks, limited)
-    measured = _integrated([(-20.0, 10), (-26.0, 10)]) - _integrated([(-23.0, 10), (-26.0, 10)])
+    measured = integrated([(-20.0, 10), (-26.0, 10)]) - integrated([(-23.0, 10), (-26.0, 10)])
     assert loss_lu(histogram(blocks), retention, 10.0) == pytest.approx(measured, abs=0.01)
 
 
@@ -59,7 +59,7 @@ def test_a_programme_with_fewer_loud_blocks_loses_less() -> None:
     programme = histogram([(-20.0, -6.0)] * 10 + [(-26.0, -20.0)] * 70)
     excerpt_loss = loss_lu(histogram(blocks), retention, 10.0)
     programme_loss = loss_lu(programme, retention, 10.0)
-    expected = _integrated([(-20.0, 10), (-26.0, 70)]) - _integrated([(-23.0, 10), (-26.0, 70)])
+    expected = integrated([(-20.0, 10), (-26.0, 70)]) - integrated([(-23.0, 10), (-26.0, 70)])
     assert programme_loss == pytest.approx(expected, abs=0.01)
     assert programme_loss < excerpt_loss - 0.3
 
