@@ -202,15 +202,16 @@ def _wrap(texts: list[str], rules: CueRules, strict: bool = False) -> tuple[str,
 def _fix_timing(cues: list[Cue], rules: CueRules, duration_s: float | None) -> list[Cue]:
     fixed: list[Cue] = []
     for i, cue in enumerate(cues):
-        start = max(cue.start_s, fixed[-1].end_s if fixed else 0.0)
+        # Compared as written (milliseconds): a cue that ends 0.4 ms after it starts would
+        # be written as lasting nothing.
+        start = round(max(cue.start_s, fixed[-1].end_s if fixed else 0.0), 3)
         limit = cues[i + 1].start_s if i + 1 < len(cues) else float("inf")
         if duration_s is not None:
             limit = min(limit, duration_s)
-        end = max(cue.end_s, start + rules.min_duration_s)
-        end = min(end, limit)
+        end = round(min(max(cue.end_s, start + rules.min_duration_s), limit), 3)
         if end <= start:
-            end = start + 0.001
-        fixed.append(replace(cue, start_s=round(start, 3), end_s=round(end, 3)))
+            end = round(start + 0.001, 3)
+        fixed.append(replace(cue, start_s=start, end_s=end))
     return fixed
 
 

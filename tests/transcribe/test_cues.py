@@ -87,6 +87,18 @@ def test_cues_follow_the_caption_rules(segments: list[Segment], changes: list[fl
         assert before.end_s <= after.start_s  # never overlapping, in order
 
 
+def test_cues_less_than_a_millisecond_apart_still_last() -> None:
+    """Found by the property above: a cue cut 0.4 ms before the next was written as 0-0."""
+    at_zero = Segment(0.0, 0.0, "Hei", (Word(0.0, 0.0, "Hei"),))
+    soon = Segment(0.0004, 0.0004, "moi", (Word(0.0004, 0.0004, "moi"),))
+    speakers = [SpeakerTurn(0.0, 0.0002, "A"), SpeakerTurn(0.0002, 9.0, "B")]
+    cues = make_cues([at_zero, soon], speakers)
+    assert len(cues) == 2
+    for cue in cues:
+        assert cue.end_s > cue.start_s
+    assert cues[0].end_s <= cues[1].start_s
+
+
 def test_long_speech_breaks_into_two_line_cues_at_sentence_ends() -> None:
     text = (
         "Tervetuloa kuuntelemaan kotoutumisen podcastia. Tänään puhumme työstä, kielestä ja "
